@@ -1,0 +1,30 @@
+"""Load the whole demo (S2): catalogue, CMS pages, staff superuser; then index it.
+
+Safe to run repeatedly: every row is keyed on a natural key.
+"""
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from cms.demo import ensure_pages
+from shop.demo.catalogue import load_catalogue
+from shop.demo.users import DEMO_ADMIN, ensure_superuser
+
+
+class Command(BaseCommand):
+    help = "Load the demo catalogue, CMS pages and staff user (idempotent), then rebuild the search index."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-index", action="store_true", help="skip rebuilding the search index")
+
+    def handle(self, *args, no_index=False, **options):
+        result = load_catalogue()
+        ensure_pages()
+        ensure_superuser()
+        self.stdout.write(
+            f"demo catalogue: {result.products} products, {result.makers} makers, {result.categories} categories"
+        )
+        if not no_index:
+            call_command("update_index", "catalogue", remove=True, verbosity=0)
+            self.stdout.write("search index updated")
+        self.stdout.write(f"staff login: {DEMO_ADMIN['username']} / {DEMO_ADMIN['password']} (TOTP: manage.py show_totp admin)")

@@ -1,0 +1,248 @@
+"""Kobai settings: one module, read from the environment (django-environ).
+
+Defaults are the embedded set-up: SQLite file, Whoosh directory, console email.
+Every production concern (PostgreSQL, Solr/Elasticsearch, Redis, a real ESP)
+is reached by environment variables alone; see `.env.example`.
+"""
+
+from pathlib import Path
+
+import environ
+from django.utils.translation import gettext_lazy as _
+from oscar.defaults import *  # noqa: F401,F403  (must come first: everything below overrides it)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- shop identity (issuer details live in settings, not code: W2, Q2, P5) ---
+SHOP_NAME = env("KOBAI_SHOP_NAME", default="Kobai")
+SHOP_ISSUER_NAME = env("KOBAI_ISSUER_NAME", default="株式会社コウバイ")
+SHOP_ISSUER_ADDRESS = env("KOBAI_ISSUER_ADDRESS", default="〒100-0005 東京都千代田区丸の内1-1-1")
+SHOP_REGISTRATION_NUMBER = env("KOBAI_REGISTRATION_NUMBER", default="T0000000000000")
+SHOP_CONTACT_EMAIL = env("KOBAI_CONTACT_EMAIL", default="support@kobai.example")
+OSCAR_SHOP_NAME = SHOP_NAME
+OSCAR_SHOP_TAGLINE = "法人向けIT製品・ソフトウェアライセンス"
+OSCAR_FROM_EMAIL = env("KOBAI_FROM_EMAIL", default="Kobai <noreply@kobai.example>")
+DEFAULT_FROM_EMAIL = OSCAR_FROM_EMAIL
+WAGTAIL_SITE_NAME = SHOP_NAME
+WAGTAILADMIN_BASE_URL = env("KOBAI_BASE_URL", default="http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    # haystack must precede wagtail.search: both ship an `update_index` command.
+    "haystack",
+    # project apps
+    "shop.accounts",
+    "shop.twofactor",
+    "shop.demo",
+    "cms",
+    # Wagtail
+    "wagtail.contrib.forms",
+    "wagtail.contrib.redirects",
+    "wagtail.contrib.settings",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+    "django_filters",
+    # Django
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.sites",
+    "django.contrib.flatpages",
+    "django.contrib.humanize",
+    # Oscar (forks under shop/ and search/)
+    "oscar.config.Shop",
+    "oscar.apps.analytics.apps.AnalyticsConfig",
+    "oscar.apps.checkout.apps.CheckoutConfig",
+    "oscar.apps.address.apps.AddressConfig",
+    "oscar.apps.shipping.apps.ShippingConfig",
+    "shop.catalogue.apps.CatalogueConfig",
+    "oscar.apps.catalogue.reviews.apps.CatalogueReviewsConfig",
+    "oscar.apps.communication.apps.CommunicationConfig",
+    "shop.partner.apps.PartnerConfig",
+    "oscar.apps.basket.apps.BasketConfig",
+    "oscar.apps.payment.apps.PaymentConfig",
+    "oscar.apps.offer.apps.OfferConfig",
+    "oscar.apps.order.apps.OrderConfig",
+    "oscar.apps.customer.apps.CustomerConfig",
+    "search.apps.SearchConfig",
+    "oscar.apps.voucher.apps.VoucherConfig",
+    "oscar.apps.wishlists.apps.WishlistsConfig",
+    "oscar.apps.dashboard.apps.DashboardConfig",
+    "oscar.apps.dashboard.reports.apps.ReportsDashboardConfig",
+    "oscar.apps.dashboard.users.apps.UsersDashboardConfig",
+    "oscar.apps.dashboard.orders.apps.OrdersDashboardConfig",
+    "oscar.apps.dashboard.catalogue.apps.CatalogueDashboardConfig",
+    "oscar.apps.dashboard.offers.apps.OffersDashboardConfig",
+    "oscar.apps.dashboard.partners.apps.PartnersDashboardConfig",
+    "oscar.apps.dashboard.pages.apps.PagesDashboardConfig",
+    "oscar.apps.dashboard.ranges.apps.RangesDashboardConfig",
+    "oscar.apps.dashboard.reviews.apps.ReviewsDashboardConfig",
+    "oscar.apps.dashboard.vouchers.apps.VouchersDashboardConfig",
+    "oscar.apps.dashboard.communications.apps.CommunicationsDashboardConfig",
+    "oscar.apps.dashboard.shipping.apps.ShippingDashboardConfig",
+    "widget_tweaks",
+    "treebeard",
+    "sorl.thumbnail",
+    "django_tables2",
+    # two-factor, email
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "anymail",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # after auth, or it silently does nothing
+    "shop.twofactor.middleware.StaffTwoFactorMiddleware",  # M11: staff areas need a verified device
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "oscar.apps.basket.middleware.BasketMiddleware",  # after auth
+    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # site/ is a plain folder (never a package: `site` is a stdlib module)
+        "DIRS": [BASE_DIR / "site" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "oscar.apps.search.context_processors.search_form",
+                "oscar.apps.checkout.context_processors.checkout",
+                "oscar.apps.communication.notifications.context_processors.notifications",
+                "oscar.core.context_processors.metadata",
+                "shop.context_processors.site_chrome",
+            ],
+        },
+    }
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",  # お客様ID (username)
+    "oscar.apps.customer.auth_backends.EmailBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "customer:login"
+LOGIN_REDIRECT_URL = "/"
+
+# --- language, time, money ---
+LANGUAGE_CODE = "ja"
+LANGUAGES = [("ja", "日本語"), ("en", "English")]
+TIME_ZONE = "Asia/Tokyo"
+USE_I18N = True
+USE_TZ = True
+LOCALE_PATHS = [BASE_DIR / "locale"]
+OSCAR_DEFAULT_CURRENCY = "JPY"
+OSCAR_CURRENCY_FORMAT = {"JPY": {"format": "¥#,##0", "currency_digits": False}}
+
+STATIC_URL = "/static/"
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "var" / "static")
+STATICFILES_DIRS = [BASE_DIR / "site" / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+
+SITE_ID = 1
+
+# --- email: console by default, any anymail ESP by EMAIL_BACKEND + ANYMAIL ---
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+ANYMAIL = env.json("ANYMAIL", default={})
+
+# --- Oscar ---
+OSCAR_SLUG_ALLOW_UNICODE = True
+OSCAR_HOMEPAGE = "/"
+OSCAR_PRODUCTS_PER_PAGE = env.int("KOBAI_PRODUCTS_PER_PAGE", default=20)
+OSCAR_ALLOW_ANON_CHECKOUT = False
+OSCAR_ALLOW_ANON_REVIEWS = False
+OSCAR_REQUIRED_ADDRESS_FIELDS = ("last_name", "line1", "line4", "postcode", "country")
+OSCAR_SEARCH_FACETS = {"fields": {}, "queries": {}}
+OSCAR_HIDDEN_FEATURES = ["reviews", "wishlists"]
+
+# --- search (haystack). Whoosh by default; HAYSTACK_URL switches engine, e.g.
+#   solr://127.0.0.1:8983/solr/kobai  or  elasticsearch7://127.0.0.1:9200/kobai
+HAYSTACK_CONNECTIONS = {
+    "default": {
+        "ENGINE": env("HAYSTACK_ENGINE", default="search.backends.JapaneseWhooshEngine"),
+        "PATH": env("HAYSTACK_PATH", default=str(BASE_DIR / "var" / "whoosh_index")),
+        "URL": env("HAYSTACK_URL", default=""),
+        "INDEX_NAME": env("HAYSTACK_INDEX_NAME", default="kobai"),
+        "INCLUDE_SPELLING": False,
+        "BATCH_SIZE": 500,
+    }
+}
+# Index updates are queued on commit and applied by search.indexing (never block
+# a save, never index a rolled-back row). See search/signals.py.
+HAYSTACK_SIGNAL_PROCESSOR = "search.indexing.QueuedSignalProcessor"
+HAYSTACK_LIMIT_TO_REGISTERED_MODELS = False
+
+# --- Wagtail ---
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILADMIN_LOGIN_URL = "/cms-admin/login/"
+WAGTAIL_I18N_ENABLED = False
+WAGTAILDOCS_EXTENSIONS = ["pdf", "xlsx", "docx", "pptx", "csv", "txt", "zip"]
+
+# --- two-factor (M11) ---
+OTP_TOTP_ISSUER = SHOP_NAME
+KOBAI_OTP_PROTECTED_PREFIXES = ["/shop/dashboard/", "/cms-admin/", "/django-admin/"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="WARNING")},
+}
+
+# --- background work (django-tasks): immediate by default; a queue backend when there are several nodes ---
+TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks.backends.immediate.ImmediateBackend")}}
