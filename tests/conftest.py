@@ -1,0 +1,15 @@
+import shutil
+
+import pytest
+from django.conf import settings
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Every test database starts with the demo catalogue, indexed."""
+    with django_db_blocker.unblock():
+        from tests.helpers import load_demo_catalogue
+
+        load_demo_catalogue()
+    yield
+    shutil.rmtree(settings.HAYSTACK_CONNECTIONS["default"]["PATH"], ignore_errors=True)

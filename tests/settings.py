@@ -1,0 +1,16 @@
+"""Test overlay: fast hashing, in-memory email, a throw-away Whoosh index."""
+
+import tempfile
+
+from config.settings import *  # noqa: F401,F403
+from config.settings import HAYSTACK_CONNECTIONS
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+HAYSTACK_CONNECTIONS["default"]["PATH"] = tempfile.mkdtemp(prefix="kobai-test-index-")
+OSCAR_PRODUCTS_PER_PAGE = 20
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
