@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.sites.models import Site as DjangoSite
-from wagtail.models import Page, Site
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Locale, Page, Site
 
 from .models import HomePage, StandardPage
 
@@ -43,8 +44,14 @@ PAGES = [
 ]
 
 
+def _ensure_root() -> Page:
+    """Wagtail's tree root (made by a migration; recreated after a test flush)."""
+    Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+    return Page.get_first_root_node() or Page.add_root(title="Root", slug="root")
+
+
 def ensure_pages() -> HomePage:
-    root = Page.get_first_root_node()
+    root = _ensure_root()
     home = HomePage.objects.first()
     if home is None:
         home = HomePage(slug="home-kobai", **HOME)

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "shop.accounts",
     "shop.twofactor",
     "shop.demo",
+    "shop.billing",
     "cms",
     # Wagtail
     "wagtail.contrib.forms",

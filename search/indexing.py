@@ -53,8 +53,9 @@ class QueuedSignalProcessor(haystack_signals.BaseSignalProcessor):
             return
         connection = transaction.get_connection()
         batch = getattr(connection, "_search_index_batch", None)
-        # A batch whose callback is gone was run (autocommit) or rolled back.
-        if batch is None or not any(entry[1] is batch.flush for entry in connection.run_on_commit):
+        # A new batch unless the current one is still waiting for this commit:
+        # a flushed one has run, one whose callback is gone was rolled back.
+        if batch is None or batch.flushed or not any(entry[1] == batch.flush for entry in connection.run_on_commit):
             batch = connection._search_index_batch = _Batch()
             batch.ids.add(pk)
             transaction.on_commit(batch.flush)  # outside a transaction this runs at once
@@ -67,8 +68,10 @@ class _Batch:
 
     def __init__(self) -> None:
         self.ids: set[int] = set()
+        self.flushed = False
 
     def flush(self) -> None:
+        self.flushed = True
         if self.ids:
             reindex_products.enqueue(product_ids=sorted(self.ids))
 

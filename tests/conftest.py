@@ -13,3 +13,4 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_demo_catalogue()
     yield
     shutil.rmtree(settings.HAYSTACK_CONNECTIONS["default"]["PATH"], ignore_errors=True)
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)

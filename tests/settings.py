@@ -10,7 +10,4 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 HAYSTACK_CONNECTIONS["default"]["PATH"] = tempfile.mkdtemp(prefix="kobai-test-index-")
 OSCAR_PRODUCTS_PER_PAGE = 20
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+MEDIA_ROOT = tempfile.mkdtemp(prefix="kobai-test-media-")

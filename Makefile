@@ -1,0 +1,43 @@
+# Kobai: `make run` serves the demo shop, `make test` runs the suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help install setup run test test-e2e bench messages clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install: $(VENV)/.installed ## create .venv and install the pinned dependencies
+
+$(VENV)/.installed: requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip setuptools wheel
+	$(BIN)/pip install -q -r requirements.lock
+	touch $@
+
+setup: install ## migrate the SQLite database and load the demo (idempotent)
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_demo
+
+run: setup ## serve the shop at http://127.0.0.1:8000
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: install ## run the whole test suite (DATABASE_URL=postgres://... for PostgreSQL)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-e2e: install ## only the browser tests (Playwright + Debian chromium)
+	$(BIN)/pytest tests/e2e $(PYTEST_ARGS)
+
+bench: install ## benchmark under gunicorn with a 10k catalogue; writes bench/out/results.json
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+messages: install ## refresh and compile the Japanese translations (needs gettext)
+	$(MANAGE) makemessages -l ja --ignore=.venv --ignore=bench --ignore=tests --ignore=var
+	$(MANAGE) compilemessages --ignore=.venv
+
+clean: ## remove the local database, index and media (not the venv)
+	rm -rf db.sqlite3 var bench/out
