@@ -58,3 +58,12 @@ def test_prices_are_tax_exclusive_and_say_so(client):
     row = listing.select_one("li.product-row[data-code='MS-M365BS-1Y']")
     assert row.select_one(".price-excl").get_text(strip=True) == f"¥{int(price):,}"
     assert row.select_one(".tax-note").get_text(strip=True) == "(税抜)"
+
+
+def test_japanese_first_whatever_the_browser_says(client):
+    response = client.get("/shop/catalogue/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "取り扱い商品" in response.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/shop/catalogue/"})
+    assert ">Products<" in client.get("/shop/catalogue/").content.decode()
+    client.post("/i18n/setlang/", {"language": "ja", "next": "/shop/catalogue/"})
+    assert "取り扱い商品" in client.get("/shop/catalogue/").content.decode()
