@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install setup run test test-e2e bench messages clean
+.PHONY: help install setup run test test-e2e lint bench messages clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,6 +28,10 @@ run: setup ## serve the shop at http://127.0.0.1:8000
 
 test: install ## run the whole test suite (DATABASE_URL=postgres://... for PostgreSQL)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test-e2e: install ## only the browser tests (Playwright + Debian chromium)
 	$(BIN)/pytest tests/e2e $(PYTEST_ARGS)

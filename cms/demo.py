@@ -59,7 +59,9 @@ def ensure_pages() -> HomePage:
         home.save_revision().publish()
     site = Site.objects.filter(is_default_site=True).first()
     if site is None:
-        Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True, site_name=settings.SHOP_NAME)
+        Site.objects.create(
+            hostname="localhost", port=80, root_page=home, is_default_site=True, site_name=settings.SHOP_NAME
+        )
     elif site.root_page_id != home.pk:
         site.root_page = home
         site.site_name = settings.SHOP_NAME
@@ -73,5 +75,7 @@ def ensure_pages() -> HomePage:
             page = StandardPage(slug=slug, title=title, intro=intro, body=body)
             home.add_child(instance=page)
             page.save_revision().publish()
-    DjangoSite.objects.update_or_create(pk=settings.SITE_ID, defaults={"domain": "127.0.0.1:8000", "name": settings.SHOP_NAME})
+    DjangoSite.objects.update_or_create(
+        pk=settings.SITE_ID, defaults={"domain": "127.0.0.1:8000", "name": settings.SHOP_NAME}
+    )
     return home

@@ -8,7 +8,6 @@ is reached by environment variables alone; see `.env.example`.
 from pathlib import Path
 
 import environ
-from django.utils.translation import gettext_lazy as _
 from oscar.defaults import *  # noqa: F401,F403  (must come first: everything below overrides it)
 
 BASE_DIR = Path(__file__).resolve().parent.parent

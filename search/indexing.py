@@ -22,6 +22,7 @@ from haystack.exceptions import NotHandled
 
 logger = logging.getLogger(__name__)
 
+
 def _product_id(instance) -> int | None:
     """The product a changed row belongs to (products and their stock records)."""
     label = instance._meta.label_lower

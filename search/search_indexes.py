@@ -15,9 +15,7 @@ Product = get_model("catalogue", "Product")
 
 
 class ProductIndex(indexes.SearchIndex, indexes.Indexable):
-    text = indexes.CharField(
-        document=True, use_template=True, template_name="search/indexes/product_text.txt"
-    )
+    text = indexes.CharField(document=True, use_template=True, template_name="search/indexes/product_text.txt")
     code = indexes.FacetCharField(null=True)
     maker = indexes.FacetCharField(null=True)
     category = indexes.FacetCharField(null=True)

@@ -28,8 +28,16 @@ FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 CATEGORIES = [
     ("security", "セキュリティ", "ウイルス対策、ランサムウェア対策、ファイアウォールなど、社内の情報資産を守る製品。"),
     ("productivity", "業務効率化", "オフィスソフト、電子契約、経費精算など、日々の業務を速く確実にする製品。"),
-    ("communication", "オンラインコミュニケーション", "Web会議、ビジネスチャット、ファイル共有など、離れた場所とつなぐ製品。"),
-    ("infrastructure", "基盤インフラ", "サーバー、ネットワーク機器、バックアップ、仮想化など、システムの土台になる製品。"),
+    (
+        "communication",
+        "オンラインコミュニケーション",
+        "Web会議、ビジネスチャット、ファイル共有など、離れた場所とつなぐ製品。",
+    ),
+    (
+        "infrastructure",
+        "基盤インフラ",
+        "サーバー、ネットワーク機器、バックアップ、仮想化など、システムの土台になる製品。",
+    ),
 ]
 PRODUCT_CLASSES = [
     ("software", "ソフトウェア・サービス", False),
@@ -87,7 +95,11 @@ def load_makers(path: Path | None = None) -> dict[str, Maker]:
         for row in csv.DictReader(fh):
             maker, _ = Maker.objects.update_or_create(
                 slug=row["slug"].strip(),
-                defaults={"name": row["name"].strip(), "name_ja": row["name_ja"].strip(), "aliases": row["aliases"].strip()},
+                defaults={
+                    "name": row["name"].strip(),
+                    "name_ja": row["name_ja"].strip(),
+                    "aliases": row["aliases"].strip(),
+                },
             )
             makers[maker.slug] = maker
     return makers

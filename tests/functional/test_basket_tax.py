@@ -24,7 +24,8 @@ def test_basket_taxes_the_total_once_not_each_line(client):
     # covers: C2
     # two products whose tax each has a fraction ≥ 0.5 yen: per-line rounding would lose a yen
     candidates = [
-        p for p in Product.objects.browsable().filter(requires_pre_application=False).prefetch_related("stockrecords")
+        p
+        for p in Product.objects.browsable().filter(requires_pre_application=False).prefetch_related("stockrecords")
         if int(p.stockrecords.all()[0].price) % 10 >= 5
     ]
     first, second = candidates[:2]

@@ -20,7 +20,9 @@ def _header(client, url):
     return header, soup
 
 
-@pytest.mark.parametrize("url", ["/", "/guide/", "/faq/", "/shop/catalogue/", "/shop/search/?q=ウイルス", "/shop/basket/"])
+@pytest.mark.parametrize(
+    "url", ["/", "/guide/", "/faq/", "/shop/catalogue/", "/shop/search/?q=ウイルス", "/shop/basket/"]
+)
 def test_every_page_has_the_same_header_and_footer(client, url):
     # covers: W4
     header, soup = _header(client, url)

@@ -41,9 +41,17 @@ def test_demo_catalogue_covers_the_spec():
     assert products.count() >= 120
     assert Maker.objects.filter(products__isnull=False).distinct().count() >= 12
     assert set(Category.get_root_nodes().values_list("name", flat=True)) == {
-        "セキュリティ", "業務効率化", "オンラインコミュニケーション", "基盤インフラ",
+        "セキュリティ",
+        "業務効率化",
+        "オンラインコミュニケーション",
+        "基盤インフラ",
     }
-    assert set(products.values_list("licence_kind", flat=True)) == {"perpetual", "subscription", "maintenance", "hardware"}
+    assert set(products.values_list("licence_kind", flat=True)) == {
+        "perpetual",
+        "subscription",
+        "maintenance",
+        "hardware",
+    }
     assert products.filter(requires_pre_application=True).exists()
     assert products.filter(reference_price__isnull=False).exists()
     assert products.filter(resale_restricted=True).exists()

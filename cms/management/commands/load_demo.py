@@ -27,4 +27,6 @@ class Command(BaseCommand):
         if not no_index:
             call_command("update_index", "catalogue", remove=True, verbosity=0)
             self.stdout.write("search index updated")
-        self.stdout.write(f"staff login: {DEMO_ADMIN['username']} / {DEMO_ADMIN['password']} (TOTP: manage.py show_totp admin)")
+        self.stdout.write(
+            f"staff login: {DEMO_ADMIN['username']} / {DEMO_ADMIN['password']} (TOTP: manage.py show_totp admin)"
+        )
