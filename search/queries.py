@@ -85,8 +85,7 @@ def search_products(
     if not query:
         return result
 
-    # A filter, not .models(): the Whoosh backend runs .models() as a second full search.
-    sqs = SearchQuerySet().filter(django_ct="catalogue.product").auto_query(query)
+    sqs = SearchQuerySet().models(Product).auto_query(query)
     if maker:
         sqs = sqs.filter(maker=maker)
     if category:

@@ -25,8 +25,9 @@ class Command(BaseCommand):
             f"demo catalogue: {result.products} products, {result.makers} makers, {result.categories} categories"
         )
         if not no_index:
-            call_command("update_index", "catalogue", remove=True, verbosity=0)
-            self.stdout.write("search index updated")
+            # a rebuild, not an update: it also picks up a changed schema or analyzer
+            call_command("rebuild_index", interactive=False, verbosity=0)
+            self.stdout.write("search index rebuilt")
         self.stdout.write(
             f"staff login: {DEMO_ADMIN['username']} / {DEMO_ADMIN['password']} (TOTP: manage.py show_totp admin)"
         )
