@@ -1,7 +1,8 @@
 """Settings for `make bench`: the project settings, production-like, on a throw-away database.
 
 Everything lives in bench/out/ (gitignored): the SQLite file and the Whoosh index.
-BENCH_DATABASE_URL (e.g. postgres://…) runs the benchmark on another database.
+BENCH_DATABASE_URL (e.g. postgres://…) runs the benchmark on another database,
+BENCH_HAYSTACK_PATH puts the Whoosh index elsewhere.
 """
 
 import copy
@@ -20,11 +21,7 @@ ROOT_URLCONF = "bench.urls"
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 
-DATABASES = {
-    "default": environ.Env().db(
-        "BENCH_DATABASE_URL", default=f"sqlite:///{BENCH_OUT / 'bench.sqlite3'}"
-    )
-}
+DATABASES = {"default": environ.Env().db("BENCH_DATABASE_URL", default=f"sqlite:///{BENCH_OUT / 'bench.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Two gunicorn workers share the file; the product page writes a view counter.

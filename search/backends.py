@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import threading
 from bisect import bisect_left
+from collections import Counter
 
 from django.utils.encoding import force_str
 from haystack.backends.whoosh_backend import WhooshEngine, WhooshSearchBackend
@@ -30,6 +31,7 @@ from haystack.utils.app_loading import haystack_get_model
 from whoosh import query as wq
 from whoosh.fields import ID as WHOOSH_ID
 from whoosh.fields import NUMERIC, TEXT
+from whoosh.qparser import QueryParser
 
 from .analyzers import JapaneseAnalyzer
 
@@ -154,9 +156,10 @@ class JapaneseWhooshSearchBackend(WhooshSearchBackend):
             return dict(EMPTY)
         restrictions = [self.parser.parse(force_str(nq)) for nq in (narrow_queries or ())]
         if models:
-            restrictions.append(
-                wq.Or([wq.Term(DJANGO_CT, f"{m._meta.app_label}.{m._meta.model_name}") for m in models])
-            )
+            cts = [f"{m._meta.app_label}.{m._meta.model_name}" for m in models]
+            # a restriction every document meets costs a skip per match: leave it out
+            if sum(searcher.doc_frequency(DJANGO_CT, ct) for ct in cts) < searcher.doc_count():
+                restrictions.append(wq.Or([wq.Term(DJANGO_CT, ct) for ct in cts]))
         if restrictions:
             parsed = wq.And([parsed, *restrictions])
 
@@ -167,10 +170,17 @@ class JapaneseWhooshSearchBackend(WhooshSearchBackend):
         end = end_offset if end_offset is not None else max(hits, 1)
         if hits == 0 or start_offset >= end:
             page = []
+        elif sort_by:
+            page = [
+                (searcher.stored_fields(d), 0)
+                for d in self._sorted_by_columns(searcher, matching, sort_by)[start_offset:end]
+            ]
+        elif hits <= self.SCORED_HITS_LIMIT:
+            found = searcher.search(parsed, limit=end)
+            page = [(found[i].fields(), found.score(i)) for i in range(start_offset, min(end, found.scored_length()))]
         else:
-            sortedby, reverse = self._sort_args(sort_by)
-            found = searcher.search(parsed, limit=end, sortedby=sortedby, reverse=reverse)
-            page = [(found[i], found.score(i)) for i in range(start_offset, min(end, found.scored_length()))]
+            ranked = self._title_first(searcher, query_string, restrictions, matching)
+            page = [(searcher.stored_fields(d), 0) for d in ranked[start_offset:end]]
         return {
             "results": [self._result(stored, score, result_class) for stored, score in page],
             "hits": hits,
@@ -178,41 +188,61 @@ class JapaneseWhooshSearchBackend(WhooshSearchBackend):
             "spelling_suggestion": None,
         }
 
-    @staticmethod
-    def _sort_args(sort_by):
-        if not sort_by:
-            return None, False
-        fields = [s.lstrip("-") for s in sort_by]
-        descending = [s.startswith("-") for s in sort_by]
-        if any(descending) and not all(descending):
-            from haystack.exceptions import SearchBackendError
-
-            raise SearchBackendError("Whoosh requires all order_by fields to use the same sort direction")
-        return (fields if len(fields) > 1 else fields[0]), all(descending)
+    # Up to this many matches, BM25 scores every match (about 0.02 ms each);
+    # beyond it, title matches come first, then the rest, each by name.
+    SCORED_HITS_LIMIT = 1000
+    RANK_FIELD = "title"
+    TIEBREAK_FIELD = "name_sort"
 
     @staticmethod
-    def _count_values(searcher, fieldname, docnums) -> list[tuple[str, int]]:
-        """(value, count) pairs of a sortable field over these documents, most first."""
-        counts: dict = {}
+    def _column_values(searcher, fieldname, docnums) -> dict:
+        """{docnum: value} of a sortable field for these (sorted) documents."""
+        values = {}
         for leaf, offset in searcher.leaf_searchers():
             reader = leaf.reader()
             if not reader.has_column(fieldname):
                 continue
             column = reader.column_reader(fieldname)
-            # docnums are sorted: take this segment's slice
             first = bisect_left(docnums, offset)
             last = bisect_left(docnums, offset + reader.doc_count_all())
             for docnum in docnums[first:last]:
                 value = column[docnum - offset]
-                if value not in (None, "", b""):
-                    value = value.decode() if isinstance(value, bytes) else value
-                    counts[value] = counts.get(value, 0) + 1
+                values[docnum] = value.decode() if isinstance(value, bytes) else value
+        return values
+
+    def _sorted_by_columns(self, searcher, docnums, sort_by) -> list[int]:
+        """Documents sorted on their columns, in Python (stable, any mix of directions)."""
+        ordered = list(docnums)
+        for spec in reversed(sort_by):
+            field = spec.lstrip("-")
+            values = self._column_values(searcher, field, docnums)
+            present = [d for d in ordered if values.get(d) not in (None, "")]
+            missing = [d for d in ordered if values.get(d) in (None, "")]
+            present.sort(key=values.__getitem__, reverse=spec.startswith("-"))
+            ordered = present + missing  # documents without a value go last either way
+        return ordered
+
+    def _title_first(self, searcher, query_string, restrictions, docnums) -> list[int]:
+        """Large result sets: products whose title matches first, then by name."""
+        in_title: set[int] = set()
+        if self.RANK_FIELD in self.schema:
+            title_query = QueryParser(self.RANK_FIELD, schema=self.schema).parse(query_string)
+            if title_query is not None:
+                if restrictions:
+                    title_query = wq.And([title_query, *restrictions])
+                in_title = set(searcher.docs_for_query(title_query))
+        names = self._column_values(searcher, self.TIEBREAK_FIELD, docnums)
+        return sorted(docnums, key=lambda d: (d not in in_title, names.get(d) or ""))
+
+    def _count_values(self, searcher, fieldname, docnums) -> list[tuple[str, int]]:
+        """(value, count) pairs of a sortable field over these documents, most first."""
+        values = self._column_values(searcher, fieldname, docnums).values()
+        counts = Counter(v for v in values if v not in (None, ""))
         return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
-    def _result(self, hit, score, result_class):
+    def _result(self, stored, score, result_class):
         from haystack import connections
 
-        stored = hit.fields()
         app_label, model_name = stored[DJANGO_CT].split(".")
         model = haystack_get_model(app_label, model_name)
         index = connections[self.connection_alias].get_unified_index().get_index(model)

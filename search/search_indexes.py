@@ -16,6 +16,7 @@ Product = get_model("catalogue", "Product")
 
 class ProductIndex(indexes.SearchIndex, indexes.Indexable):
     text = indexes.CharField(document=True, use_template=True, template_name="search/indexes/product_text.txt")
+    title = indexes.CharField(model_attr="title")  # large result sets rank title matches first
     code = indexes.FacetCharField(null=True)
     maker = indexes.FacetCharField(null=True)
     category = indexes.FacetCharField(null=True)

@@ -45,7 +45,7 @@ def maker_counts(products: QuerySet) -> list[dict]:
         products.order_by()
         .filter(maker__isnull=False)
         .values("maker__slug", "maker__name")
-        .annotate(count=Count("id", distinct=True))
+        .annotate(count=Count("id"))
         .order_by("maker__name")
     )
     return [{"slug": r["maker__slug"], "name": r["maker__name"], "count": r["count"]} for r in rows]

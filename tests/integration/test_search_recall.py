@@ -192,3 +192,20 @@ def test_pages_do_not_repeat_or_drop_products():
 def test_nonsense_finds_nothing():
     assert search_products(query="zzqqxx").total == 0
     assert search_products(query="   ").products == []
+
+
+def test_large_result_sets_rank_title_matches_first(monkeypatch):
+    # covers: C3
+    from search.backends import JapaneseWhooshSearchBackend
+
+    scored = search_products(query="ウイルス", per_page=1000).products
+    monkeypatch.setattr(JapaneseWhooshSearchBackend, "SCORED_HITS_LIMIT", 5)
+    ranked = search_products(query="ウイルス", per_page=1000).products
+    assert {p.pk for p in ranked} == {p.pk for p in scored}
+    in_title = [_norm("ウイルス") in _norm(p.title) for p in ranked]
+    assert any(in_title) and not all(in_title)
+    assert in_title == sorted(in_title, reverse=True)  # all title matches before the others
+    titled = [_norm_sort(p.title) for p, t in zip(ranked, in_title, strict=True) if t]
+    assert titled == sorted(titled)
+    page2 = search_products(query="ウイルス", per_page=5, page=2).products
+    assert [p.pk for p in page2] == [p.pk for p in ranked[5:10]]

@@ -28,13 +28,13 @@ from shop.demo.catalogue import (
     Product,
     ProductCategory,
     StockRecord,
+    _flag,
+    _int_or_none,
     ensure_categories,
     ensure_partner,
     ensure_product_classes,
     load_makers,
     read_products,
-    _flag,
-    _int_or_none,
 )
 
 PREFIX = "GEN-"
@@ -91,9 +91,16 @@ def build(number: int, rows: list[dict]) -> dict:
     row = rows[(number - 1) % len(rows)]
     other = rng.choice([r for r in rows if r["category"] == row["category"]] or rows)
     code = f"{PREFIX}{number:06d}"
-    variant = rng.choice(VARIANTS)
-    edition = rng.choice(EDITIONS)
-    title = f"{row['name'].strip()} {variant} {edition} No.{number}"[:255]
+    # The k-th copy of a row gets the k-th (variant, edition) pair: titles stay unique
+    # for len(VARIANTS) * len(EDITIONS) copies per row, without numbers that would
+    # pollute searches for digits; beyond that a generation number is appended.
+    k = (number - 1) // len(rows)
+    a, b = divmod(k % (len(VARIANTS) * len(EDITIONS)), len(VARIANTS))
+    variant = VARIANTS[b]
+    edition = EDITIONS[(a + b) % len(EDITIONS)]
+    cycle = k // (len(VARIANTS) * len(EDITIONS))
+    title = f"{row['name'].strip()} {variant} {edition}" + (f" 第{cycle + 1}世代" if cycle else "")
+    title = title[:255]
     own = _sentences(row["description"].strip())
     borrowed = _sentences(other["description"].strip())
     description = "".join(own[:2] + borrowed[-1:] + [rng.choice(EXTRA_SENTENCES)])
