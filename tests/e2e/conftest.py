@@ -122,9 +122,7 @@ def page(browser, request):
     try:
         yield page
     finally:
-        failed = any(
-            getattr(getattr(request.node, f"rep_{when}", None), "failed", False) for when in ("setup", "call")
-        )
+        failed = any(getattr(getattr(request.node, f"rep_{when}", None), "failed", False) for when in ("setup", "call"))
         if failed:
             out_dir = Path(request.config.rootpath) / "test-results"
             try:
