@@ -18,9 +18,18 @@ class Command(BaseCommand):
         parser.add_argument("--no-index", action="store_true", help="skip rebuilding the search index")
 
     def handle(self, *args, no_index=False, **options):
-        result = load_catalogue()
-        ensure_pages()
-        ensure_superuser()
+        from django.apps import apps
+
+        signal_processor = apps.get_app_config("haystack").signal_processor
+        if no_index:
+            signal_processor.teardown()  # no after-commit index updates either
+        try:
+            result = load_catalogue()
+            ensure_pages()
+            ensure_superuser()
+        finally:
+            if no_index:
+                signal_processor.setup()
         self.stdout.write(
             f"demo catalogue: {result.products} products, {result.makers} makers, {result.categories} categories"
         )
