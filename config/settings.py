@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from oscar.defaults import *  # noqa: F401,F403  (must come first: everything below overrides it)
 
+from shop.companies.nav import staff_only
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -41,6 +43,8 @@ INSTALLED_APPS = [
     "shop.twofactor",
     "shop.demo",
     "shop.billing",
+    "shop.companies",
+    "shop.notifications",
     "cms",
     # Wagtail
     "wagtail.contrib.forms",
@@ -209,6 +213,15 @@ OSCAR_ALLOW_ANON_REVIEWS = False
 OSCAR_REQUIRED_ADDRESS_FIELDS = ("last_name", "line1", "line4", "postcode", "country")
 OSCAR_SEARCH_FACETS = {"fields": {}, "queries": {}}
 OSCAR_HIDDEN_FEATURES = ["reviews", "wishlists"]
+OSCAR_DASHBOARD_NAVIGATION = [
+    {
+        "label": "会員審査",
+        "icon": "fas fa-user-check",
+        "url_name": "membership-dashboard:application-list",
+        "access_fn": staff_only,
+    },
+    *OSCAR_DASHBOARD_NAVIGATION,
+]
 
 # --- search (haystack). Whoosh by default; HAYSTACK_URL switches engine, e.g.
 #   solr://127.0.0.1:8983/solr/kobai  or  elasticsearch7://127.0.0.1:9200/kobai

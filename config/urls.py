@@ -2,6 +2,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -14,6 +15,10 @@ urlpatterns = [
     path("cms-admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("two-factor/", include(twofactor_urls)),
+    path("shop/membership/", include("shop.companies.urls")),
+    path("shop/dashboard/applications/", include("shop.companies.dashboard_urls")),
+    # Oscar's open self-registration is replaced by the company application (M1)
+    path("shop/accounts/register/", RedirectView.as_view(pattern_name="membership:apply"), name="register-redirect"),
     path("shop/", include(apps.get_app_config("oscar").urls[0])),
 ]
 

@@ -1,7 +1,8 @@
 """Staff areas require a verified TOTP device (M11, staff part).
 
 The Oscar dashboard, the Wagtail admin and the Django admin are refused to a
-signed-in user whose session was not verified with a second factor. Such a
+signed-in staff user or CMS editor whose session was not verified with a
+second factor. Such a
 user is sent to enrol a device (if they have none) or to enter a code, and
 comes back to where they were going afterwards. Anonymous visitors pass
 through: each area's own login page handles them.
@@ -25,6 +26,9 @@ def requires_second_factor(request) -> bool:
         return False
     # the login pages of these areas stay reachable
     if request.path.rstrip("/").endswith(("/login", "/logout")):
+        return False
+    # only people these areas admit; a buyer is refused by the area itself
+    if not (user.is_staff or user.has_perm("wagtailadmin.access_admin")):
         return False
     return not user.is_verified()
 

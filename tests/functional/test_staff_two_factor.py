@@ -102,3 +102,14 @@ def test_show_totp_prints_a_working_secret(capsys, staff):
     code = re.search(r"current code: (\d{6})", out).group(1)
     device = TOTPDevice.objects.get(user=staff, confirmed=True)
     assert device.verify_token(code)
+
+
+def test_cms_editor_without_staff_flag_also_needs_a_second_factor(client, django_user_model):
+    # covers: M11
+    from django.contrib.auth.models import Permission
+
+    editor = django_user_model.objects.create_user("editor1", "editor1@kobai.example", "pw")
+    editor.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(editor)
+    response = client.get("/cms-admin/")
+    assert response.status_code == 302 and response["Location"].startswith("/two-factor/enrol/")

@@ -1,0 +1,22 @@
+"""Public membership application pages (M1)."""
+
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.generic import FormView, TemplateView
+
+from . import applications
+from .forms import MembershipApplicationForm
+
+
+class MembershipApplyView(FormView):
+    template_name = "companies/apply.html"
+    form_class = MembershipApplicationForm
+
+    def form_valid(self, form):
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("submission_key", "agree")}
+        applications.submit(data=data, submission_key=form.cleaned_data["submission_key"])
+        return redirect(reverse("membership:apply-done"))
+
+
+class MembershipApplyDoneView(TemplateView):
+    template_name = "companies/apply_done.html"

@@ -1,0 +1,74 @@
+"""The one sending path for every email (E1).
+
+`queue(...)` renders a Japanese template into an outbox row inside the
+caller's transaction and asks for delivery after commit, so a rolled-back
+action sends nothing and the row survives a failed send. `deliver_pending()`
+(run after each commit and by `manage.py send_outbox`, e.g. every minute)
+sends through Django's email API, i.e. django-anymail in production.
+
+Templates live in `notifications/email/<name>.txt`: the first line is the
+subject, the rest the body.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+
+
+def render(template: str, context: dict) -> tuple[str, str]:
+    with translation.override(settings.LANGUAGE_CODE):
+        text = render_to_string(f"notifications/email/{template}.txt", {**context, "shop_name": settings.SHOP_NAME})
+    subject, _, body = text.lstrip().partition("\n")
+    prefix = getattr(settings, "KOBAI_EMAIL_SUBJECT_PREFIX", "")
+    return f"{prefix}{subject.strip()}", body.strip() + "\n"
+
+
+def queue(*, template: str, to: list[str] | str, context: dict) -> OutboundEmail:
+    recipients = [to] if isinstance(to, str) else list(to)
+    subject, body = render(template, context)
+    email = OutboundEmail.objects.create(template=template, to=recipients, subject=subject, body=body)
+    transaction.on_commit(lambda: deliver(email.pk))
+    return email
+
+
+def deliver(pk: int) -> bool:
+    """Send one pending email; a failure is recorded and retried later."""
+    with transaction.atomic():
+        email = OutboundEmail.objects.select_for_update().filter(pk=pk, status=OutboundEmail.Status.PENDING).first()
+        if email is None:
+            return False
+        email.attempts += 1
+        try:
+            EmailMessage(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, email.to).send()
+        except Exception as exc:  # any provider error: keep the row, retry later
+            logger.warning("sending email %s failed: %s", email.pk, exc)
+            email.last_error = str(exc)[:2000]
+            if email.attempts >= MAX_ATTEMPTS:
+                email.status = OutboundEmail.Status.FAILED
+            email.save(update_fields=["attempts", "last_error", "status"])
+            return False
+        email.status = OutboundEmail.Status.SENT
+        email.sent_at = timezone.now()
+        email.save(update_fields=["attempts", "status", "sent_at"])
+        return True
+
+
+def deliver_pending(limit: int = 100) -> int:
+    ids = (
+        OutboundEmail.objects.filter(status=OutboundEmail.Status.PENDING)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(deliver(pk) for pk in list(ids))
