@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "sorl.thumbnail",
     "django_tables2",
     # two-factor, email
+    "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -121,6 +122,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "shop.accounts.middleware.IdleTimeoutMiddleware",  # M10
     "django_otp.middleware.OTPMiddleware",  # after auth, or it silently does nothing
     "shop.twofactor.middleware.StaffTwoFactorMiddleware",  # M11: staff areas need a verified device
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -128,6 +130,7 @@ MIDDLEWARE = [
     "oscar.apps.basket.middleware.BasketMiddleware",  # after auth
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
+    "axes.middleware.AxesMiddleware",  # M12: login throttling (last, as django-axes asks)
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -164,6 +167,7 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # M12: refuses locked-out credentials first
     "django.contrib.auth.backends.ModelBackend",  # お客様ID (username)
     "oscar.apps.customer.auth_backends.EmailBackend",
 ]
@@ -180,6 +184,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "customer:login"
+
+# --- sessions (M10) and login throttling (M12) ---
+KOBAI_SESSION_IDLE_SECONDS = env.int("KOBAI_SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_COOKIE_AGE = env.int("KOBAI_SESSION_MAX_SECONDS", default=12 * 60 * 60)
+AXES_FAILURE_LIMIT = env.int("KOBAI_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("KOBAI_LOGIN_COOLOFF_HOURS", default=0.25)  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "shop.accounts.views.locked_out"
+AXES_VERBOSE = False
 LOGIN_REDIRECT_URL = "/"
 
 # --- language, time, money ---

@@ -7,6 +7,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from shop.accounts.views import BuyerLoginView
 from shop.twofactor import urls as twofactor_urls
 
 urlpatterns = [
@@ -15,6 +16,7 @@ urlpatterns = [
     path("cms-admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("two-factor/", include(twofactor_urls)),
+    path("shop/accounts/login/", BuyerLoginView.as_view(), name="buyer-login"),  # before Oscar's own
     path("shop/membership/", include("shop.companies.urls")),
     path("shop/dashboard/applications/", include("shop.companies.dashboard_urls")),
     # Oscar's open self-registration is replaced by the company application (M1)
