@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "shop.billing",
     "shop.companies",
     "shop.notifications",
+    "shop.addressbook",
     "cms",
     # Wagtail
     "wagtail.contrib.forms",

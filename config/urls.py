@@ -18,6 +18,8 @@ urlpatterns = [
     path("two-factor/", include(twofactor_urls)),
     path("shop/accounts/login/", BuyerLoginView.as_view(), name="buyer-login"),  # before Oscar's own
     path("shop/membership/", include("shop.companies.urls")),
+    path("shop/mypage/", include("shop.accounts.mypage_urls")),
+    path("shop/mypage/addresses/", include("shop.addressbook.urls")),
     path("shop/dashboard/applications/", include("shop.companies.dashboard_urls")),
     # Oscar's open self-registration is replaced by the company application (M1)
     path("shop/accounts/register/", RedirectView.as_view(pattern_name="membership:apply"), name="register-redirect"),

@@ -1,0 +1,1 @@
+"""Company delivery addresses (M8)."""
