@@ -7,6 +7,21 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 DEMO_ADMIN = {"username": "admin", "email": "admin@kobai.example", "password": "kobai-admin-2026"}
 
+DEMO_COMPANY = {
+    "name": "株式会社デモ商事",
+    "postcode": "105-0011",
+    "address": "東京都港区芝公園4-2-8 デモビル3階",
+    "representative_name": "見本 太郎",
+}
+DEMO_PASSWORD = "demo-buyer-2026"
+# お客様ID, family, given, role, ordering authority, department, job title
+DEMO_MEMBERS = [
+    ("K0000001", "見本", "一郎", "admin", True, "情報システム部", "部長"),
+    ("K0000002", "検証", "二美", "member", False, "情報システム部", "課長"),
+    ("K0000003", "試験", "三郎", "member", False, "管理本部", "本部長"),
+    ("K0000004", "依頼", "四葉", "member", False, "営業部", ""),
+]
+
 
 def ensure_superuser():
     User = get_user_model()
@@ -21,3 +36,38 @@ def ensure_superuser():
     if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
     return user
+
+
+def ensure_demo_company():
+    """A demo company: administrator, first and second approver, and a requester whose route uses both."""
+    from shop.companies.models import Company, Member
+
+    User = get_user_model()
+    company, _ = Company.objects.get_or_create(name=DEMO_COMPANY["name"], defaults=DEMO_COMPANY)
+    members = {}
+    for login_id, family, given, role, authority, department, title in DEMO_MEMBERS:
+        user, created = User.objects.get_or_create(
+            username=login_id,
+            defaults={"email": f"{login_id.lower()}@demo-shoji.example.jp", "last_name": family, "first_name": given},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        member, _ = Member.objects.get_or_create(
+            user=user,
+            defaults={
+                "company": company,
+                "role": role,
+                "has_ordering_authority": authority,
+                "department": department,
+                "job_title": title,
+            },
+        )
+        members[login_id] = member
+    requester = members["K0000004"]
+    if requester.approval_route != Member.Route.TWO:
+        requester.approval_route = Member.Route.TWO
+        requester.first_approver = members["K0000002"]
+        requester.second_approver = members["K0000003"]
+        requester.save()
+    return company

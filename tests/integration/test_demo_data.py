@@ -6,6 +6,7 @@ from oscar.core.loading import get_model
 from wagtail.models import Site
 
 from cms.models import HomePage, StandardPage
+from shop.companies.models import Company, Member
 
 Product = get_model("catalogue", "Product")
 Maker = get_model("catalogue", "Maker")
@@ -23,13 +24,15 @@ def _counts():
         StockRecord.objects.count(),
         HomePage.objects.count(),
         StandardPage.objects.count(),
+        Company.objects.count(),
+        Member.objects.count(),
     )
 
 
 def test_load_demo_twice_changes_nothing(capsys):
     # covers: S2
-    before = _counts()
     call_command("load_demo", "--no-index")
+    before = _counts()
     call_command("load_demo", "--no-index")
     assert _counts() == before
     assert "admin" in capsys.readouterr().out
@@ -68,3 +71,16 @@ def test_wagtail_serves_the_kobai_home_page(client):
     response = client.get("/")
     assert response.status_code == 200
     assert "法人のIT購買" in response.content.decode()
+
+
+def test_demo_company_has_admin_approvers_and_a_routed_requester(client):
+    # covers: S2, M5, M7
+    call_command("load_demo", "--no-index")
+    company = Company.objects.get(name="株式会社デモ商事")
+    members = {m.user.username: m for m in company.members.select_related("user")}
+    assert members["K0000001"].is_admin and members["K0000001"].has_ordering_authority
+    requester = members["K0000004"]
+    assert requester.approval_route == "two"
+    assert (requester.first_approver.user.username, requester.second_approver.user.username) == ("K0000002", "K0000003")
+    response = client.post("/shop/accounts/login/", {"username": "K0000004", "password": "demo-buyer-2026"})
+    assert response.status_code == 302

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 
 from cms.demo import ensure_pages
 from shop.demo.catalogue import load_catalogue
-from shop.demo.users import DEMO_ADMIN, ensure_superuser
+from shop.demo.users import DEMO_ADMIN, DEMO_PASSWORD, ensure_demo_company, ensure_superuser
 
 
 class Command(BaseCommand):
@@ -27,6 +27,7 @@ class Command(BaseCommand):
             result = load_catalogue()
             ensure_pages()
             ensure_superuser()
+            ensure_demo_company()
         finally:
             if no_index:
                 signal_processor.setup()
@@ -40,3 +41,4 @@ class Command(BaseCommand):
         self.stdout.write(
             f"staff login: {DEMO_ADMIN['username']} / {DEMO_ADMIN['password']} (TOTP: manage.py show_totp admin)"
         )
+        self.stdout.write(f"demo buyers: K0000001 (administrator) … K0000004 (requester) / {DEMO_PASSWORD}")
