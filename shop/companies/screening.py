@@ -108,9 +108,9 @@ def approve(*, application: MembershipApplication, by) -> Company:
     return company
 
 
-def send_first_password_email(*, member: Member) -> None:
+def send_first_password_email(*, member: Member, template: str = "membership_approved") -> None:
     mail.queue(
-        template="membership_approved",
+        template=template,
         to=member.user.email,
         context={
             "member": member,

@@ -1,11 +1,15 @@
-"""Staff areas require a verified TOTP device (M11, staff part).
+"""Second factor where it is required (M11).
 
-The Oscar dashboard, the Wagtail admin and the Django admin are refused to a
-signed-in staff user or CMS editor whose session was not verified with a
-second factor. Such a
-user is sent to enrol a device (if they have none) or to enter a code, and
-comes back to where they were going afterwards. Anonymous visitors pass
-through: each area's own login page handles them.
+- Staff areas (Oscar dashboard, Wagtail admin, Django admin) are refused to a
+  signed-in staff user or CMS editor whose session was not verified with a
+  TOTP device: mandatory for staff and editors.
+- A buyer must verify on every page when their company administrator made it
+  mandatory for the company, or when they enrolled a device themselves
+  (optional for buyers).
+
+Such a user is sent to enrol a device (if they have none) or to enter a code,
+and comes back to where they were going. Anonymous visitors pass through:
+each area's own login page handles them.
 """
 
 from __future__ import annotations
@@ -17,20 +21,36 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django_otp import user_has_device
 
+EXEMPT_PREFIXES = ("/two-factor/", "/static/", "/media/", "/i18n/", "/shop/accounts/logout/")
+
+
+def _in_staff_area(path: str) -> bool:
+    return any(path.startswith(prefix) for prefix in settings.KOBAI_OTP_PROTECTED_PREFIXES)
+
+
+def _buyer_requires(user) -> bool:
+    from shop.companies.models import Member
+
+    member = Member.objects.filter(user=user).select_related("company").only("company__require_two_factor").first()
+    if member is not None and member.company.require_two_factor:
+        return True
+    return user_has_device(user, confirmed=True)
+
 
 def requires_second_factor(request) -> bool:
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or user.is_verified():
         return False
-    if not any(request.path.startswith(prefix) for prefix in settings.KOBAI_OTP_PROTECTED_PREFIXES):
+    path = request.path
+    if path.startswith(EXEMPT_PREFIXES):
         return False
-    # the login pages of these areas stay reachable
-    if request.path.rstrip("/").endswith(("/login", "/logout")):
-        return False
-    # only people these areas admit; a buyer is refused by the area itself
-    if not (user.is_staff or user.has_perm("wagtailadmin.access_admin")):
-        return False
-    return not user.is_verified()
+    if _in_staff_area(path):
+        # the login pages of these areas stay reachable
+        if path.rstrip("/").endswith(("/login", "/logout")):
+            return False
+        # only people these areas admit; a buyer is refused by the area itself
+        return user.is_staff or user.has_perm("wagtailadmin.access_admin")
+    return _buyer_requires(user)
 
 
 class StaffTwoFactorMiddleware:
