@@ -20,6 +20,7 @@ urlpatterns = [
     path("shop/membership/", include("shop.companies.urls")),
     path("shop/mypage/", include("shop.accounts.mypage_urls")),
     path("shop/company/", include("shop.companies.admin_urls")),
+    path("shop/withdrawal/", include("shop.companies.withdrawal_urls")),
     path("shop/mypage/addresses/", include("shop.addressbook.urls")),
     path("shop/dashboard/applications/", include("shop.companies.dashboard_urls")),
     # Oscar's open self-registration is replaced by the company application (M1)

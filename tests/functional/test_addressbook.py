@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from django.test import Client
 
 from shop.addressbook.models import CompanyAddress
 from shop.companies.models import Company, Member
@@ -34,7 +35,10 @@ def company():
 @pytest.fixture
 def other_company():
     return Company.objects.create(
-        name="他社工業株式会社", postcode="530-0001", address="大阪府大阪市北区梅田1-1-1", representative_name="他社 代表"
+        name="他社工業株式会社",
+        postcode="530-0001",
+        address="大阪府大阪市北区梅田1-1-1",
+        representative_name="他社 代表",
     )
 
 
@@ -188,8 +192,9 @@ def test_another_companys_submission_key_is_refused(client, buyer, outsider):
     client.force_login(buyer)
     data = valid_data()
     client.post(BASE + "new/", data)
-    client.force_login(outsider)
-    response = client.post(BASE + "new/", data | {"site_name": "他社工業 本社"})
+    other = Client()
+    other.force_login(outsider)
+    response = other.post(BASE + "new/", data | {"site_name": "他社工業 本社"})
     assert response.status_code == 200
     html = response.content.decode()
     assert "もう一度入力して登録してください" in html and "名古屋営業所" not in html
@@ -241,7 +246,9 @@ def test_edit_changes_the_address(client, buyer, company):
     client.force_login(buyer)
     form = client.get(f"{BASE}{address.pk}/edit/").content.decode()
     assert "配送先を編集する" in form and "大阪支店" in form
-    response = client.post(f"{BASE}{address.pk}/edit/", valid_data(site_name="大阪支店 第二倉庫", phone="０６－９８７６－５４３２"))
+    response = client.post(
+        f"{BASE}{address.pk}/edit/", valid_data(site_name="大阪支店 第二倉庫", phone="０６－９８７６－５４３２")
+    )
     assert response.status_code == 302 and response["Location"] == BASE
     address.refresh_from_db()
     assert address.site_name == "大阪支店 第二倉庫" and address.phone == "06-9876-5432" and address.is_default
