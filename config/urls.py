@@ -1,7 +1,8 @@
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.http import Http404
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -9,6 +10,11 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from shop.accounts.views import BuyerLoginView
 from shop.twofactor import urls as twofactor_urls
+
+
+def feature_not_offered(request, *args, **kwargs):
+    raise Http404
+
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -25,6 +31,8 @@ urlpatterns = [
     path("shop/dashboard/applications/", include("shop.companies.dashboard_urls")),
     # Oscar's open self-registration is replaced by the company application (M1)
     path("shop/accounts/register/", RedirectView.as_view(pattern_name="membership:apply"), name="register-redirect"),
+    # Oscar's wishlists are not part of this shop (お気に入り replaces them): gone for everyone
+    re_path(r"^shop/accounts/wishlists/", feature_not_offered),
     path("shop/", include(apps.get_app_config("oscar").urls[0])),
 ]
 

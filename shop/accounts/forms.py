@@ -1,5 +1,7 @@
 """Buyer sign-in with お客様ID (M3, M12)."""
 
+import unicodedata
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
@@ -33,8 +35,14 @@ class BuyerAuthenticationForm(AuthenticationForm):
         "password_not_set": "初回パスワードがまだ設定されていません。会員登録完了メールのリンクから設定してください。",
     }
 
+    def clean_username(self):
+        """NFKC and case-insensitive: the stored spelling of the お客様ID that was typed."""
+        typed = unicodedata.normalize("NFKC", self.cleaned_data.get("username") or "").strip()
+        stored = get_user_model().objects.filter(username__iexact=typed).values_list("username", flat=True).first()
+        return stored or typed
+
     def clean(self):
-        username = (self.cleaned_data.get("username") or "").strip()
+        username = self.cleaned_data.get("username") or ""
         user = get_user_model().objects.filter(username=username).select_related("member").first()
         member = getattr(user, "member", None) if user is not None else None
         if member is not None and member.password_deadline is not None and not user.has_usable_password():

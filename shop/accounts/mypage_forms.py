@@ -19,7 +19,9 @@ from django.contrib.auth.forms import PasswordChangeForm
 from .jp_validators import PhoneNumberField
 
 LOGIN_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{4,30}")
-LOGIN_ID_FORMAT_MESSAGE = "お客様IDは4〜30文字の半角英数字と「-」（ハイフン）「_」（アンダーバー）「.」（ドット）で入力してください。"
+LOGIN_ID_FORMAT_MESSAGE = (
+    "お客様IDは4〜30文字の半角英数字と「-」（ハイフン）「_」（アンダーバー）「.」（ドット）で入力してください。"
+)
 LOGIN_ID_TAKEN_MESSAGE = "このお客様IDは既に使われています。別のお客様IDを入力してください。"
 WRONG_PASSWORD_MESSAGE = "現在のパスワードが正しくありません。もう一度入力してください。"
 SAME_EMAIL_MESSAGE = "現在ご登録のメールアドレスと同じです。新しいメールアドレスを入力してください。"
@@ -169,7 +171,10 @@ class ProfileForm(forms.Form):
         label="氏名（姓）",
         max_length=150,
         widget=forms.TextInput(attrs=_control({"autocomplete": "family-name"})),
-        error_messages={"required": "氏名（姓）を入力してください。", "max_length": "氏名（姓）は150文字以内で入力してください。"},
+        error_messages={
+            "required": "氏名（姓）を入力してください。",
+            "max_length": "氏名（姓）は150文字以内で入力してください。",
+        },
     )
     first_name = forms.CharField(
         label="氏名（名）",
@@ -182,7 +187,10 @@ class ProfileForm(forms.Form):
         label="部署名",
         max_length=100,
         widget=forms.TextInput(attrs=_control({"autocomplete": "organization-title"})),
-        error_messages={"required": "部署名を入力してください。", "max_length": "部署名は100文字以内で入力してください。"},
+        error_messages={
+            "required": "部署名を入力してください。",
+            "max_length": "部署名は100文字以内で入力してください。",
+        },
     )
     job_title = forms.CharField(
         label="役職名",
@@ -197,19 +205,18 @@ class ProfileForm(forms.Form):
         help_text="例: 03-1234-5678（全角でも入力できます）",
         error_messages={"required": "電話番号を入力してください。", "max_length": "電話番号が長すぎます。"},
     )
+
     def __init__(self, member, *args, **kwargs):
         self.member = member
         user = member.user
-        kwargs.setdefault(
-            "initial",
-            {
-                "last_name": user.last_name,
-                "first_name": user.first_name,
-                "department": member.department,
-                "job_title": member.job_title,
-                "phone": member.phone,
-            },
-        )
+        kwargs["initial"] = {
+            "last_name": user.last_name,
+            "first_name": user.first_name,
+            "department": member.department,
+            "job_title": member.job_title,
+            "phone": member.phone,
+            **(kwargs.get("initial") or {}),
+        }
         super().__init__(*args, **kwargs)
 
     def save(self):

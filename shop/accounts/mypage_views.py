@@ -20,7 +20,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,7 +30,13 @@ from django.views.generic import FormView, TemplateView
 from shop.companies.models import Member
 from shop.notifications import mail
 
-from .mypage_forms import EmailChangeForm, JapanesePasswordChangeForm, LoginIdChangeForm, ProfileForm
+from .mypage_forms import (
+    LOGIN_ID_TAKEN_MESSAGE,
+    EmailChangeForm,
+    JapanesePasswordChangeForm,
+    LoginIdChangeForm,
+    ProfileForm,
+)
 
 EMAIL_CHANGE_SALT = "kobai.accounts.mypage.email-change"
 EMAIL_CHANGE_MAX_AGE = timedelta(hours=24)
@@ -103,8 +109,14 @@ class ChangeLoginIdView(UserFormMixin, FormView):
         if not form.unchanged:
             old_id = user.username
             with transaction.atomic():
-                user.username = new_id
-                user.save(update_fields=["username"])
+                try:
+                    with transaction.atomic():
+                        user.username = new_id
+                        user.save(update_fields=["username"])
+                except IntegrityError:  # taken by someone else between the check and the save
+                    user.username = old_id
+                    form.add_error("login_id", LOGIN_ID_TAKEN_MESSAGE)
+                    return self.form_invalid(form)
                 if user.email:
                     mail.queue(
                         template="account_login_id_changed",

@@ -31,7 +31,7 @@ def new_login_id() -> str:
     User = get_user_model()
     while True:
         candidate = f"K{secrets.randbelow(10**7):07d}"
-        if not User.objects.filter(username=candidate).exists():
+        if not User.objects.filter(username__iexact=candidate).exists():
             return candidate
 
 

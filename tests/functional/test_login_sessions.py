@@ -101,3 +101,8 @@ def test_inactive_account_gets_the_generic_message(client, buyer):
     buyer.is_active = False
     buyer.save()
     assert GENERIC in _login(client, "K1234567", "Right-Password-1").content.decode()
+
+
+def test_login_id_is_case_and_width_insensitive(client, buyer):
+    # covers: M4
+    assert _login(client, "ｋ１２３４５６７", "Right-Password-1").status_code == 302
