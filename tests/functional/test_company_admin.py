@@ -31,6 +31,8 @@ def test_only_administrators_see_the_member_list(client, demo):
     html = client.get("/shop/company/members/").content.decode()
     for login_id in ["K0000001", "K0000002", "K0000003", "K0000004"]:
         assert login_id in html
+    for label in ["管理者・発注権限", "一般会員", "承認不要", "一次承認＋二次承認"]:
+        assert label in html
 
 
 def test_invitation_creates_a_member_with_a_72_hour_link(admin_client, client, django_capture_on_commit_callbacks):
