@@ -215,8 +215,11 @@ MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 
 SITE_ID = 1
 
-# --- email: console by default, any anymail ESP by EMAIL_BACKEND + ANYMAIL ---
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# --- email: every message goes through the outbox (E1), then to the delivery backend:
+# console by default, any anymail ESP in production (KOBAI_EMAIL_DELIVERY_BACKEND + ANYMAIL) ---
+EMAIL_BACKEND = "shop.notifications.backends.OutboxBackend"
+KOBAI_EMAIL_DELIVERY_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+KOBAI_EMAIL_SUBJECT_PREFIX = env("KOBAI_EMAIL_SUBJECT_PREFIX", default="")
 ANYMAIL = env.json("ANYMAIL", default={})
 
 # --- Oscar ---

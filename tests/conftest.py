@@ -14,3 +14,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
     yield
     shutil.rmtree(settings.HAYSTACK_CONNECTIONS["default"]["PATH"], ignore_errors=True)
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _email_through_the_outbox(settings):
+    """Django's test set-up swaps EMAIL_BACKEND for locmem; keep the outbox in front of it (E1)."""
+    settings.EMAIL_BACKEND = "shop.notifications.backends.OutboxBackend"

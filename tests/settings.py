@@ -7,7 +7,7 @@ from config.settings import HAYSTACK_CONNECTIONS
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+KOBAI_EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # behind the outbox
 HAYSTACK_CONNECTIONS["default"]["PATH"] = tempfile.mkdtemp(prefix="kobai-test-index-")
 OSCAR_PRODUCTS_PER_PAGE = 20
 MEDIA_ROOT = tempfile.mkdtemp(prefix="kobai-test-media-")

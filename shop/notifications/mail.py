@@ -1,10 +1,12 @@
 """The one sending path for every email (E1).
 
-`queue(...)` renders a Japanese template into an outbox row inside the
-caller's transaction and asks for delivery after commit, so a rolled-back
-action sends nothing and the row survives a failed send. `deliver_pending()`
-(run after each commit and by `manage.py send_outbox`, e.g. every minute)
-sends through Django's email API, i.e. django-anymail in production.
+`queue(...)` renders one of our Japanese templates and sends it with Django's
+email API. `EMAIL_BACKEND` is the outbox (`backends.OutboxBackend`), so that
+message, and every email Oscar or Django sends (e.g. the password reset),
+becomes an outbox row inside the caller's transaction and is delivered after
+commit: a rolled-back action sends nothing and the row survives a failed
+send. Delivery goes through `KOBAI_EMAIL_DELIVERY_BACKEND` (django-anymail in
+production); `manage.py send_outbox` retries what failed.
 
 Templates live in `notifications/email/<name>.txt`: the first line is the
 subject, the rest the body.
@@ -15,7 +17,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -35,10 +37,19 @@ def render(template: str, context: dict) -> tuple[str, str]:
     return f"{prefix}{subject.strip()}", body.strip() + "\n"
 
 
-def queue(*, template: str, to: list[str] | str, context: dict) -> OutboundEmail:
+def queue(*, template: str, to: list[str] | str, context: dict) -> None:
     recipients = [to] if isinstance(to, str) else list(to)
     subject, body = render(template, context)
-    email = OutboundEmail.objects.create(template=template, to=recipients, subject=subject, body=body)
+    EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, recipients, headers={"X-Kobai-Template": template}).send()
+
+
+def store(
+    *, template: str, to: list[str], subject: str, body: str, html: str = "", from_email: str = ""
+) -> OutboundEmail:
+    """Keep a message in the outbox and deliver it once the transaction commits."""
+    email = OutboundEmail.objects.create(
+        template=template, to=to, subject=subject, body=body, html_body=html, from_email=from_email or ""
+    )
     transaction.on_commit(lambda: deliver(email.pk))
     return email
 
@@ -51,7 +62,16 @@ def deliver(pk: int) -> bool:
             return False
         email.attempts += 1
         try:
-            EmailMessage(email.subject, email.body, settings.DEFAULT_FROM_EMAIL, email.to).send()
+            message = EmailMultiAlternatives(
+                email.subject,
+                email.body,
+                email.from_email or settings.DEFAULT_FROM_EMAIL,
+                email.to,
+                connection=get_connection(settings.KOBAI_EMAIL_DELIVERY_BACKEND),
+            )
+            if email.html_body:
+                message.attach_alternative(email.html_body, "text/html")
+            message.send()
         except Exception as exc:  # any provider error: keep the row, retry later
             logger.warning("sending email %s failed: %s", email.pk, exc)
             email.last_error = str(exc)[:2000]

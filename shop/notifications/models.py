@@ -14,6 +14,8 @@ class OutboundEmail(models.Model):
     to = models.JSONField(_("recipients"))
     subject = models.CharField(_("subject"), max_length=255)
     body = models.TextField(_("body"))
+    html_body = models.TextField(_("HTML body"), blank=True)
+    from_email = models.CharField(_("sender"), max_length=255, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)

@@ -100,12 +100,12 @@ def test_header_points_to_the_application_and_oscar_registration_is_gone(client)
 
 def test_failed_send_stays_in_the_outbox_and_is_retried(settings, django_capture_on_commit_callbacks):
     # covers: E1
-    settings.EMAIL_BACKEND = "tests.functional.test_membership_apply.BrokenBackend"
+    settings.KOBAI_EMAIL_DELIVERY_BACKEND = "tests.functional.test_membership_apply.BrokenBackend"
     with django_capture_on_commit_callbacks(execute=True):
         mail.queue(template="membership_received", to="a@example.jp", context={"application": _application()})
     email = OutboundEmail.objects.get()
     assert email.status == "pending" and email.attempts == 1 and "connection refused" in email.last_error
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.KOBAI_EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert mail.deliver_pending() == 1
     email.refresh_from_db()
     assert email.status == "sent" and len(django_mail.outbox) == 1
@@ -132,3 +132,13 @@ class BrokenBackend:
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("connection refused")
+
+
+def test_oscar_and_django_emails_take_the_same_path(client, django_capture_on_commit_callbacks, django_user_model):
+    # covers: E1
+    django_user_model.objects.create_user("K5550001", "reset-me@example.jp", "Old-Password-1")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/shop/password-reset/", {"email": "reset-me@example.jp"})
+    stored = OutboundEmail.objects.get()
+    assert stored.to == ["reset-me@example.jp"] and stored.status == "sent"
+    assert django_mail.outbox[0].subject == stored.subject

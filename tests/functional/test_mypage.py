@@ -418,13 +418,14 @@ def test_profile_errors_are_japanese(buyer_client, buyer):
 # --- 「パスワードをお忘れの方はこちら」 -------------------------------------
 
 
-def test_password_reset_by_email_end_to_end(client, buyer):
-    # covers: M4
+def test_password_reset_by_email_end_to_end(client, buyer, django_capture_on_commit_callbacks):
+    # covers: M4, E1
     login_page = _page(client.get(LOGIN))
     assert "パスワードをお忘れの方はこちら" in login_page and reverse("password-reset") in login_page
-    response = client.post(reverse("password-reset"), {"email": "taro@old.example.jp"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("password-reset"), {"email": "taro@old.example.jp"})
     assert response.status_code == 302
-    [message] = django_mail.outbox  # sent by Oscar directly, not through our outbox
+    [message] = django_mail.outbox  # Oscar's email, through our outbox like every other
     assert message.to == ["taro@old.example.jp"]
     link = re.search(r"https?://\S+/password-reset/confirm/\S+/", message.body).group(0)
 
