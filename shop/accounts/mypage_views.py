@@ -18,16 +18,15 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, update_session_auth_hash
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from shop.companies.models import Member
+from shop.companies.access import MemberRequiredMixin
 from shop.notifications import mail
 
 from .mypage_forms import (
@@ -64,23 +63,14 @@ def _absolute(path: str) -> str:
     return f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}{path}"
 
 
-class MemberRequiredMixin(LoginRequiredMixin):
-    """Signed-in company members only; anyone else signed in gets 404."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.member = get_object_or_404(Member.objects.select_related("company", "user"), user=request.user)
-        return super().dispatch(request, *args, **kwargs)
-
+class MyPageMixin(MemberRequiredMixin):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["member"] = self.member
         ctx["active_tab"] = getattr(self, "active_tab", "")
         return ctx
 
 
-class MyPageIndexView(MemberRequiredMixin, TemplateView):
+class MyPageIndexView(MyPageMixin, TemplateView):
     template_name = "accounts/mypage/index.html"
     active_tab = "index"
 
@@ -184,7 +174,7 @@ class ChangeEmailView(UserFormMixin, FormView):
         )
 
 
-class ConfirmEmailView(MemberRequiredMixin, View):
+class ConfirmEmailView(MyPageMixin, View):
     """Applies an email change when its link is opened by the signed-in owner."""
 
     template_name = "accounts/mypage/confirm_email.html"
@@ -235,7 +225,7 @@ class ConfirmEmailView(MemberRequiredMixin, View):
         return redirect("mypage:index")
 
 
-class ProfileView(MemberRequiredMixin, FormView):
+class ProfileView(MyPageMixin, FormView):
     template_name = "accounts/mypage/profile.html"
     form_class = ProfileForm
     active_tab = "profile"

@@ -8,12 +8,13 @@ address answers 404 and nothing changes. Users without a company membership
 import uuid
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.views import View
 from django.views.generic import DeleteView, FormView, ListView, UpdateView
+
+from shop.companies.access import MemberRequiredMixin
 
 from . import services
 from .forms import SUBMISSION_MESSAGE, CompanyAddressCreateForm, CompanyAddressForm
@@ -22,18 +23,8 @@ from .models import CompanyAddress
 LIST_URL = reverse_lazy("addressbook:list")
 
 
-class CompanyMemberMixin(LoginRequiredMixin):
-    """Sets ``self.member`` and ``self.company``; 404 for users who belong to no company."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        member = getattr(request.user, "member", None)
-        if member is None:
-            raise Http404("アドレス帳は法人会員の方のみご利用いただけます。")
-        self.member = member
-        self.company = member.company
-        return super().dispatch(request, *args, **kwargs)
+class CompanyMemberMixin(MemberRequiredMixin):
+    """The company's addresses only (M6)."""
 
     def get_queryset(self):
         return CompanyAddress.objects.filter(company=self.company)

@@ -1,27 +1,21 @@
 """「法人会員一覧」「新規会員追加」 and member settings, for company administrators (M5)."""
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
 from . import activation, administration
+from .access import CompanyAdminRequiredMixin
 from .admin_forms import InviteForm, MemberForm, TwoFactorPolicyForm
 from .models import Member
 
 
-class CompanyAdminMixin(LoginRequiredMixin):
+class CompanyAdminMixin(CompanyAdminRequiredMixin):
     """Only administrators of an active company; everyone else gets 404."""
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            member = Member.objects.select_related("company").filter(user=request.user).first()
-            if member is None or not member.is_admin or member.company.status != "active":
-                raise Http404
-            self.me = member
-            self.company = member.company
-        return super().dispatch(request, *args, **kwargs)
+    @property
+    def me(self) -> Member:
+        return self.member
 
     def member_or_404(self, pk) -> Member:
         return get_object_or_404(Member.objects.select_related("user"), pk=pk, company=self.company)

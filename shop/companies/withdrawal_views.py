@@ -2,14 +2,13 @@
 
 from django import forms
 from django.contrib.auth import logout
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
 
 from . import withdrawal
-from .models import Member
+from .access import MemberRequiredMixin
 
 
 class WithdrawForm(forms.Form):
@@ -39,16 +38,7 @@ class WithdrawForm(forms.Form):
         return password
 
 
-class _MemberMixin(LoginRequiredMixin):
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.member = Member.objects.select_related("company", "user").filter(user=request.user).first()
-            if self.member is None:
-                raise Http404
-        return super().dispatch(request, *args, **kwargs)
-
-
-class HistoryExportView(_MemberMixin, View):
+class HistoryExportView(MemberRequiredMixin, View):
     def get(self, request):
         body = withdrawal.history_csv(company=self.member.company)
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")
@@ -57,7 +47,7 @@ class HistoryExportView(_MemberMixin, View):
         return response
 
 
-class WithdrawView(_MemberMixin, View):
+class WithdrawView(MemberRequiredMixin, View):
     template_name = "companies/withdraw.html"
 
     def _form(self, data=None):
