@@ -2,6 +2,8 @@
 
 from django import forms
 
+from shop.accounts.jp_validators import PostalCodeField
+
 from .models import Member
 
 
@@ -46,3 +48,19 @@ class MemberForm(forms.Form):
 
 class TwoFactorPolicyForm(forms.Form):
     required = forms.BooleanField(label="全ての会員に2段階認証を必須にする", required=False)
+
+
+class CompanyAddressForm(forms.Form):
+    """The company's registered address (所在地), changed by its administrators (M4)."""
+
+    postcode = PostalCodeField(label="郵便番号")
+    address = forms.CharField(
+        label="所在地住所",
+        max_length=255,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+        error_messages={"required": "所在地住所を入力してください。"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["postcode"].widget.attrs.setdefault("class", "form-control")

@@ -6,7 +6,7 @@ from django.views import View
 
 from . import activation, administration
 from .access import CompanyAdminRequiredMixin
-from .admin_forms import InviteForm, MemberForm, TwoFactorPolicyForm
+from .admin_forms import CompanyAddressForm, InviteForm, MemberForm, TwoFactorPolicyForm
 from .models import Member
 
 
@@ -120,4 +120,20 @@ class TwoFactorPolicyView(CompanyAdminMixin, View):
         required = form.cleaned_data.get("required", False)
         administration.set_two_factor_requirement(company=self.company, required=required)
         messages.success(request, "2段階認証を必須にしました。" if required else "2段階認証を任意にしました。")
+        return redirect("company:member-list")
+
+
+class CompanyAddressView(CompanyAdminMixin, View):
+    template_name = "companies/members/company_address.html"
+
+    def get(self, request):
+        form = CompanyAddressForm(initial={"postcode": self.company.postcode, "address": self.company.address})
+        return render(request, self.template_name, {"form": form, "company": self.company})
+
+    def post(self, request):
+        form = CompanyAddressForm(request.POST)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form, "company": self.company})
+        administration.change_address(company=self.company, **form.cleaned_data)
+        messages.success(request, "法人の所在地を変更しました。")
         return redirect("company:member-list")

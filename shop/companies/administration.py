@@ -112,3 +112,8 @@ def models_q_approver(member: Member):
 @transaction.atomic
 def set_two_factor_requirement(*, company: Company, required: bool) -> None:
     Company.objects.filter(pk=company.pk).update(require_two_factor=required)
+
+
+@transaction.atomic
+def change_address(*, company: Company, postcode: str, address: str) -> None:
+    Company.objects.filter(pk=company.pk).update(postcode=postcode, address=" ".join(address.split()))

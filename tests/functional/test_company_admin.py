@@ -155,3 +155,17 @@ def test_optional_device_is_asked_for_at_next_login(client, demo):
     other = client.__class__()
     other.post("/shop/accounts/login/", {"username": "K0000003", "password": "demo-buyer-2026"})
     assert other.get("/shop/basket/").status_code == 200  # no device, not required: no second factor
+
+
+def test_administrator_changes_the_company_address(admin_client, client, demo):
+    # covers: M4, M5
+    response = admin_client.post(
+        "/shop/company/address/", {"postcode": "１０５００１１", "address": "東京都港区芝公園1-1-1"}
+    )
+    assert response.status_code == 302
+    company = Company.objects.get(pk=demo["K0000001"].company_id)
+    assert (company.postcode, company.address) == ("105-0011", "東京都港区芝公園1-1-1")
+    bad = admin_client.post("/shop/company/address/", {"postcode": "12", "address": ""}).content.decode()
+    assert "郵便番号は7桁" in bad and "所在地住所を入力してください" in bad
+    client.force_login(demo["K0000004"].user)
+    assert client.get("/shop/company/address/").status_code == 404
