@@ -133,10 +133,11 @@ def _default_grouping(digits: str) -> str:
 
 
 class _NormalisingCharField(forms.CharField):
-    """A text field that normalises its non-empty cleaned value with ``normalise``."""
+    """A text field that normalises its non-empty cleaned value with ``normaliser``."""
 
     default_max_length: int = 0
     default_widget_attrs: dict[str, str] = {}
+    normaliser = staticmethod(normalise_digits)
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", self.default_max_length)
@@ -145,14 +146,11 @@ class _NormalisingCharField(forms.CharField):
             for name, attr in self.default_widget_attrs.items():
                 self.widget.attrs.setdefault(name, attr)
 
-    def normalise(self, value: str) -> str:
-        raise NotImplementedError
-
     def clean(self, value: Any) -> Any:
         value = super().clean(value)
         if value in self.empty_values:
             return value
-        return self.normalise(value)
+        return self.normaliser(value)
 
 
 class PostalCodeField(_NormalisingCharField):
@@ -161,9 +159,7 @@ class PostalCodeField(_NormalisingCharField):
     # Room for '〒', spaces and a hyphen around the seven digits.
     default_max_length = 16
     default_widget_attrs = {"inputmode": "numeric", "autocomplete": "postal-code"}
-
-    def normalise(self, value: str) -> str:
-        return normalise_postal_code(value)
+    normaliser = staticmethod(normalise_postal_code)
 
 
 class PhoneNumberField(_NormalisingCharField):
@@ -172,6 +168,4 @@ class PhoneNumberField(_NormalisingCharField):
     # Room for '+81 (0)90-1234-5678' and a few extra spaces.
     default_max_length = 24
     default_widget_attrs = {"inputmode": "tel", "autocomplete": "tel"}
-
-    def normalise(self, value: str) -> str:
-        return normalise_phone_number(value)
+    normaliser = staticmethod(normalise_phone_number)
