@@ -129,6 +129,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oscar.apps.basket.middleware.BasketMiddleware",  # after auth
+    "shop.middleware.EndedProductsBasketMiddleware",  # C5: after the basket is known
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "django.contrib.flatpages.middleware.FlatpageFallbackMiddleware",
     "axes.middleware.AxesMiddleware",  # M12: login throttling (last, as django-axes asks)

@@ -105,7 +105,8 @@ def search_products(
     ids = [int(hit.pk) for hit in hits]
     if pinned is not None and result.page == 1:
         ids.insert(0, pinned.pk)
-    by_id = {p.pk: p for p in selectors.for_listing(Product.objects.filter(pk__in=ids))}
+    # on_sale(): a product whose end of sale came since it was indexed is left out at once
+    by_id = {p.pk: p for p in selectors.for_listing(selectors.on_sale().filter(pk__in=ids))}
     result.products = [by_id[i] for i in ids if i in by_id]
     result.total = sqs.count() + offset
 

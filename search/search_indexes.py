@@ -9,6 +9,8 @@ verbatim. Prices are indexed tax-exclusive, as the shop shows them.
 from haystack import indexes
 from oscar.core.loading import get_model
 
+from shop.catalogue import selectors
+
 from .analyzers import normalise
 
 Product = get_model("catalogue", "Product")
@@ -32,10 +34,7 @@ class ProductIndex(indexes.SearchIndex, indexes.Indexable):
 
     def read_queryset(self, using=None):
         return (
-            Product.objects.browsable()
-            .filter(is_public=True)
-            .select_related("maker", "product_class")
-            .prefetch_related("categories", "stockrecords")
+            selectors.on_sale().select_related("maker", "product_class").prefetch_related("categories", "stockrecords")
         )
 
     def get_updated_field(self):

@@ -23,3 +23,21 @@ class JapaneseFirstLocaleMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class EndedProductsBasketMiddleware:
+    """Ended products leave the basket with a message naming them (C5). After BasketMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        basket = getattr(request, "basket", None)
+        if basket is not None and getattr(basket, "id", None):
+            from django.contrib import messages
+
+            from shop.catalogue.lifecycle import remove_ended_lines
+
+            for title in remove_ended_lines(basket):
+                messages.warning(request, f"「{title}」は販売終了のため、カートから削除しました。")
+        return self.get_response(request)

@@ -6,6 +6,7 @@ the product code (商品コード): unique, indexed and already searched by Osca
 """
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from oscar.apps.catalogue.abstract_models import AbstractProduct
 
@@ -73,9 +74,21 @@ class Product(AbstractProduct):
     requires_pre_application = models.BooleanField(_("pre-application required"), default=False)
     resale_restricted = models.BooleanField(_("resale restricted"), default=False)
     ships_physically = models.BooleanField(_("physically shipped"), default=False)
+    sale_ends_at = models.DateTimeField(
+        _("end of sale"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("From this moment the product is no longer sold (now or a future date)."),
+    )
 
     class Meta(AbstractProduct.Meta):
         app_label = "catalogue"
+
+    @property
+    def is_sale_ended(self) -> bool:
+        """End of sale (C5): the end moment has come."""
+        return self.sale_ends_at is not None and self.sale_ends_at <= timezone.now()
 
     @property
     def term_label(self) -> str:

@@ -7,7 +7,8 @@ the maker filter. The query count does not grow with the page size.
 
 from __future__ import annotations
 
-from django.db.models import Count, Min, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
+from django.utils import timezone
 from oscar.core.loading import get_model
 
 Product = get_model("catalogue", "Product")
@@ -23,8 +24,12 @@ DEFAULT_SORT = "name"
 
 
 def on_sale() -> QuerySet:
-    """Products a buyer may see: browsable (not child variants) and public."""
-    return Product.objects.browsable().filter(is_public=True)
+    """Products a buyer may see: browsable (not child variants), public, and not past their end of sale (C5)."""
+    return (
+        Product.objects.browsable()
+        .filter(is_public=True)
+        .filter(Q(sale_ends_at__isnull=True) | Q(sale_ends_at__gt=timezone.now()))
+    )
 
 
 def for_listing(products: QuerySet) -> QuerySet:

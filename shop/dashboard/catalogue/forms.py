@@ -11,6 +11,7 @@ B2B_FIELDS = [
     "requires_pre_application",
     "resale_restricted",
     "ships_physically",
+    "sale_ends_at",
 ]
 
 
