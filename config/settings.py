@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "shop.companies",
     "shop.notifications",
     "shop.addressbook",
+    "shop.favourites",
     "cms",
     # Wagtail
     "wagtail.contrib.forms",

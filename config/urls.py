@@ -28,6 +28,7 @@ urlpatterns = [
     path("shop/company/", include("shop.companies.admin_urls")),
     path("shop/withdrawal/", include("shop.companies.withdrawal_urls")),
     path("shop/mypage/addresses/", include("shop.addressbook.urls")),
+    path("shop/mypage/favourites/", include("shop.favourites.urls")),
     path("shop/dashboard/applications/", include("shop.companies.dashboard_urls")),
     # Oscar's open self-registration is replaced by the company application (M1)
     path("shop/accounts/register/", RedirectView.as_view(pattern_name="membership:apply"), name="register-redirect"),

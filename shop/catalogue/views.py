@@ -86,3 +86,9 @@ class ProductDetailView(OscarProductDetailView):
 
     def get_template_names(self):
         return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        ctx["is_favourite"] = user.is_authenticated and user.favourites.filter(product=self.object).exists()
+        return ctx

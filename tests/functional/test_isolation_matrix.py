@@ -51,6 +51,8 @@ EXEMPT = {
     "membership:first-password": "single-use signed token from the email, not an object id",
     "mypage:confirm-email": "signed token sent to the new address, not an object id",
     "password-reset-confirm": "Django's signed reset token, not an object id",
+    "favourites:add": "public product id; adds to the requester's own list only",
+    "favourites:remove": "public product id; removes from the requester's own list only (tested in test_favourites)",
     "wishlists:detail": "wishlists are a hidden feature (URL answers 404 for everyone)",
     **{
         f"customer:wishlists-{view}": "wishlists are a hidden feature: 404 for everyone, the owner too (tested below)"
