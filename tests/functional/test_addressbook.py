@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 
 from shop.addressbook.models import CompanyAddress
-from shop.companies.models import Company, Member
+from shop.companies.models import Member
+from tests.factories import CompanyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +25,8 @@ def _member(django_user_model, login_id, company, **member_fields):
 
 @pytest.fixture
 def company():
-    return Company.objects.create(
+    return CompanyFactory(
         name="株式会社サンプル商事",
-        postcode="100-0005",
         address="東京都千代田区丸の内2-3-4 サンプルビル5階",
         representative_name="山田 太郎",
     )
@@ -34,7 +34,7 @@ def company():
 
 @pytest.fixture
 def other_company():
-    return Company.objects.create(
+    return CompanyFactory(
         name="他社工業株式会社",
         postcode="530-0001",
         address="大阪府大阪市北区梅田1-1-1",

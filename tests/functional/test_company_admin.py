@@ -7,6 +7,7 @@ from django.core import mail as django_mail
 
 from shop.companies.models import Company, Member
 from shop.demo.users import ensure_demo_company
+from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -112,10 +113,7 @@ def test_deactivation(admin_client, demo, client):
 
 def test_another_companys_member_is_404(admin_client, django_user_model):
     # covers: M5, M6
-    other_company = Company.objects.create(name="他社", postcode="100-0001", address="東京都", representative_name="他")
-    stranger = Member.objects.create(
-        user=django_user_model.objects.create_user("K7654321", "x@other.example.jp", "pw"), company=other_company
-    )
+    stranger = MemberFactory(user__username="K7654321")
     assert admin_client.get(f"/shop/company/members/{stranger.pk}/").status_code == 404
     assert admin_client.post(f"/shop/company/members/{stranger.pk}/deactivate/").status_code == 404
     stranger.user.refresh_from_db()

@@ -10,7 +10,8 @@ from django.core import signing
 from django.urls import reverse
 
 from shop.accounts import mypage_forms, mypage_views
-from shop.companies.models import Company, Member
+from shop.companies.models import Member
+from tests.factories import CompanyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,12 +23,7 @@ WRONG_PASSWORD_MESSAGE = "現在のパスワードが正しくありません"
 
 @pytest.fixture
 def company():
-    return Company.objects.create(
-        name="株式会社マイページ商事",
-        postcode="100-0005",
-        address="東京都千代田区丸の内1-1-1",
-        representative_name="代表 太郎",
-    )
+    return CompanyFactory(name="株式会社マイページ商事")
 
 
 @pytest.fixture
