@@ -26,7 +26,9 @@ setup: install ## migrate the SQLite database and load the demo (idempotent)
 run: setup ## serve the shop at http://127.0.0.1:8000
 	$(MANAGE) runserver 127.0.0.1:8000
 
-test: install ## run the whole test suite (DATABASE_URL=postgres://... for PostgreSQL)
+test: install ## lint, then the whole test suite (DATABASE_URL=postgres://... for PostgreSQL)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install ## ruff lint and format check
