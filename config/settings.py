@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "shop.notifications",
     "shop.addressbook",
     "shop.favourites",
+    "shop.quotes",
     "cms",
     # Wagtail
     "wagtail.contrib.forms",

@@ -29,6 +29,7 @@ urlpatterns = [
     path("shop/withdrawal/", include("shop.companies.withdrawal_urls")),
     path("shop/mypage/addresses/", include("shop.addressbook.urls")),
     path("shop/mypage/favourites/", include("shop.favourites.urls")),
+    path("shop/quotes/", include("shop.quotes.urls")),
     path("shop/dashboard/applications/", include("shop.companies.dashboard_urls")),
     # Oscar's open self-registration is replaced by the company application (M1)
     path("shop/accounts/register/", RedirectView.as_view(pattern_name="membership:apply"), name="register-redirect"),

@@ -10,6 +10,7 @@ an anonymous visitor is sent to log in.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,6 +21,7 @@ from oscar.core.loading import get_model
 
 from shop.addressbook.models import CompanyAddress
 from shop.companies.models import Company, Member
+from shop.quotes.models import Quote
 
 pytestmark = pytest.mark.django_db
 
@@ -146,6 +148,16 @@ def world(django_user_model):
         "notification": Notification.objects.create(recipient=user_b, subject="お知らせ"),
         "alert": ProductAlert.objects.create(user=user_b, product=Product.objects.first()),
         "wishlist": WishList.objects.create(owner=user_b, name="B社リスト"),
+        "quote": Quote.objects.create(
+            number="Q-B-0001",
+            company=b,
+            created_by=user_b,
+            issued_at=timezone.now(),
+            valid_until=timezone.now() + timedelta(days=7),
+            subtotal=Decimal("1000"),
+            tax=Decimal("100"),
+            total=Decimal("1100"),
+        ),
     }
     return {"a": member_a, "b": member_b, "objects": objects}
 
@@ -161,6 +173,7 @@ def _cases(o):
             reverse("addressbook:set-default", args=[o["company_address"].pk]),
             o["company_address"],
         ),
+        "quotes:quote-detail": (reverse("quotes:quote-detail", args=[o["quote"].number]), o["quote"]),
         "customer:order": (reverse("customer:order", args=[o["order"].number]), o["order"]),
         "customer:order-line": (reverse("customer:order-line", args=[o["order"].number, o["line"].pk]), o["order"]),
         "customer:address-detail": (reverse("customer:address-detail", args=[o["user_address"].pk]), o["user_address"]),

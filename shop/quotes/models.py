@@ -1,0 +1,53 @@
+"""Quotes (見積, Q1–Q2): issued from a basket, valid 7 days to the minute, company-wide."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+VALIDITY = timedelta(days=7)
+
+
+class Quote(models.Model):
+    number = models.CharField("見積番号", max_length=32, unique=True)
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="quotes")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    issued_at = models.DateTimeField("発行日時")
+    valid_until = models.DateTimeField("有効期限")
+    subtotal = models.DecimalField("小計(税抜)", max_digits=14, decimal_places=0)
+    tax = models.DecimalField("消費税", max_digits=14, decimal_places=0)
+    total = models.DecimalField("合計(税込)", max_digits=14, decimal_places=0)
+    submission_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        verbose_name = verbose_name_plural = "見積"
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_valid(self) -> bool:
+        return timezone.now() < self.valid_until
+
+
+class QuoteLine(models.Model):
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey("catalogue.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    code = models.CharField("商品コード", max_length=64, blank=True)
+    name = models.CharField("商品名", max_length=255)
+    maker_name = models.CharField("メーカ", max_length=128, blank=True)
+    unit_price = models.DecimalField("単価(税抜)", max_digits=12, decimal_places=0)
+    quantity = models.PositiveIntegerField("数量")
+    tax_rate = models.DecimalField("税率", max_digits=4, decimal_places=2)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.quote_id}: {self.code or self.name} × {self.quantity}"
+
+    @property
+    def amount(self):
+        return self.unit_price * self.quantity
