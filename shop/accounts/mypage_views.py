@@ -88,6 +88,12 @@ class UserFormMixin(MemberRequiredMixin):
         return redirect(self.success_url)
 
 
+def notify_change(member, *, template: str, to: str, **context) -> None:
+    """Tell the account holder that their account changed (and whom to call if it was not them)."""
+    context = {"user": member.user, "company": member.company, "changed_at": timezone.now(), **context}
+    mail.queue(template=template, to=to, context=context)
+
+
 class ChangeLoginIdView(UserFormMixin, FormView):
     template_name = "accounts/mypage/change_login_id.html"
     form_class = LoginIdChangeForm
@@ -108,17 +114,7 @@ class ChangeLoginIdView(UserFormMixin, FormView):
                     form.add_error("login_id", LOGIN_ID_TAKEN_MESSAGE)
                     return self.form_invalid(form)
                 if user.email:
-                    mail.queue(
-                        template="account_login_id_changed",
-                        to=user.email,
-                        context={
-                            "user": user,
-                            "company": self.member.company,
-                            "old_login_id": old_id,
-                            "changed_at": timezone.now(),
-                            "contact_email": settings.SHOP_CONTACT_EMAIL,
-                        },
-                    )
+                    notify_change(self.member, template="account_login_id_changed", to=user.email, old_login_id=old_id)
         return self.done(f"お客様IDを「{new_id}」に変更しました。次回から新しいお客様IDでログインしてください。")
 
 
@@ -132,16 +128,7 @@ class ChangePasswordView(UserFormMixin, FormView):
             with transaction.atomic():
                 user = form.save()
                 if user.email:
-                    mail.queue(
-                        template="account_password_changed",
-                        to=user.email,
-                        context={
-                            "user": user,
-                            "company": self.member.company,
-                            "changed_at": timezone.now(),
-                            "contact_email": settings.SHOP_CONTACT_EMAIL,
-                        },
-                    )
+                    notify_change(self.member, template="account_password_changed", to=user.email, user=user)
             update_session_auth_hash(self.request, user)
         return self.done("パスワードを変更しました。")
 
@@ -165,7 +152,6 @@ class ChangeEmailView(UserFormMixin, FormView):
                     "new_email": new_email,
                     "link": _absolute(reverse("mypage:confirm-email", kwargs={"token": token})),
                     "expires_at": timezone.now() + EMAIL_CHANGE_MAX_AGE,
-                    "contact_email": settings.SHOP_CONTACT_EMAIL,
                 },
             )
         return self.done(
@@ -209,17 +195,13 @@ class ConfirmEmailView(MyPageMixin, View):
             user.email = payload["new"]
             user.save(update_fields=["email"])
             if payload["old"]:
-                mail.queue(
+                notify_change(
+                    self.member,
                     template="account_email_changed",
                     to=payload["old"],
-                    context={
-                        "user": user,
-                        "company": self.member.company,
-                        "old_email": payload["old"],
-                        "new_email": user.email,
-                        "changed_at": timezone.now(),
-                        "contact_email": settings.SHOP_CONTACT_EMAIL,
-                    },
+                    user=user,
+                    old_email=payload["old"],
+                    new_email=user.email,
                 )
         messages.success(request, f"メールアドレスを {user.email} に変更しました。")
         return redirect("mypage:index")

@@ -31,7 +31,10 @@ MAX_ATTEMPTS = 5
 
 def render(template: str, context: dict) -> tuple[str, str]:
     with translation.override(settings.LANGUAGE_CODE):
-        text = render_to_string(f"notifications/email/{template}.txt", {**context, "shop_name": settings.SHOP_NAME})
+        text = render_to_string(
+            f"notifications/email/{template}.txt",
+            {"shop_name": settings.SHOP_NAME, "contact_email": settings.SHOP_CONTACT_EMAIL, **context},
+        )
     subject, _, body = text.lstrip().partition("\n")
     prefix = getattr(settings, "KOBAI_EMAIL_SUBJECT_PREFIX", "")
     return f"{prefix}{subject.strip()}", body.strip() + "\n"
