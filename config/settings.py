@@ -11,6 +11,7 @@ import environ
 from oscar.defaults import *  # noqa: F401,F403  (must come first: everything below overrides it)
 
 from shop.companies.nav import staff_only
+from shop.order import status as order_status
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -25,8 +26,28 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # --- shop identity (issuer details live in settings, not code: W2, Q2, P5) ---
 SHOP_NAME = env("KOBAI_SHOP_NAME", default="Kobai")
 SHOP_ISSUER_NAME = env("KOBAI_ISSUER_NAME", default="株式会社コウバイ")
-SHOP_ISSUER_ADDRESS = env("KOBAI_ISSUER_ADDRESS", default="〒100-0005 東京都千代田区丸の内1-1-1")
-SHOP_REGISTRATION_NUMBER = env("KOBAI_REGISTRATION_NUMBER", default="T0000000000000")
+SHOP_ISSUER_POSTCODE = env("KOBAI_ISSUER_POSTCODE", default="100-0005")
+SHOP_ISSUER_ADDRESS = env("KOBAI_ISSUER_ADDRESS", default="東京都千代田区丸の内1-1-1")
+SHOP_ISSUER_PHONE = env("KOBAI_ISSUER_PHONE", default="03-0000-0000")
+# 適格請求書発行事業者登録番号: "T" + 13 digits
+SHOP_ISSUER_REGISTRATION_NUMBER = env("KOBAI_REGISTRATION_NUMBER", default="T1234567890123")
+# A TrueType Japanese font for PDF documents (Debian: fonts-ipaexfont-gothic); without one,
+# documents fall back to reportlab's built-in HeiseiKakuGo-W5 (not embedded).
+KOBAI_PDF_FONT = env(
+    "KOBAI_PDF_FONT",
+    default=next(
+        (
+            path
+            for path in (
+                "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf",
+                "/usr/share/fonts/truetype/ipaexfont-gothic/ipaexg.ttf",
+                "/usr/share/fonts/truetype/fonts-japanese-gothic.ttf",
+            )
+            if Path(path).is_file()
+        ),
+        "",
+    ),
+)
 SHOP_CONTACT_EMAIL = env("KOBAI_CONTACT_EMAIL", default="support@kobai.example")
 OSCAR_SHOP_NAME = SHOP_NAME
 OSCAR_SHOP_TAGLINE = "法人向けIT製品・ソフトウェアライセンス"
@@ -48,6 +69,7 @@ INSTALLED_APPS = [
     "shop.addressbook",
     "shop.favourites",
     "shop.quotes",
+    "shop.inquiries",
     "cms",
     # Wagtail
     "wagtail.contrib.forms",
@@ -88,7 +110,7 @@ INSTALLED_APPS = [
     "oscar.apps.basket.apps.BasketConfig",
     "oscar.apps.payment.apps.PaymentConfig",
     "oscar.apps.offer.apps.OfferConfig",
-    "oscar.apps.order.apps.OrderConfig",
+    "shop.order.apps.OrderConfig",
     "oscar.apps.customer.apps.CustomerConfig",
     "search.apps.SearchConfig",
     "oscar.apps.voucher.apps.VoucherConfig",
@@ -234,11 +256,29 @@ OSCAR_ALLOW_ANON_REVIEWS = False
 OSCAR_REQUIRED_ADDRESS_FIELDS = ("last_name", "line1", "line4", "postcode", "country")
 OSCAR_SEARCH_FACETS = {"fields": {}, "queries": {}}
 OSCAR_HIDDEN_FEATURES = ["reviews", "wishlists"]
+# Order status as the buyer sees it (O7); the words and moves live in shop/order/status.py.
+OSCAR_INITIAL_ORDER_STATUS = order_status.ACCEPTED
+OSCAR_INITIAL_LINE_STATUS = order_status.ACCEPTED
+OSCAR_ORDER_STATUS_PIPELINE = order_status.PIPELINE
+OSCAR_ORDER_STATUS_CASCADE = {state: state for state in order_status.ALL}
+
 OSCAR_DASHBOARD_NAVIGATION = [
     {
         "label": "会員審査",
         "icon": "fas fa-user-check",
         "url_name": "membership-dashboard:application-list",
+        "access_fn": staff_only,
+    },
+    {
+        "label": "個別見積",
+        "icon": "fas fa-file-invoice",
+        "url_name": "quote-dashboard:quote-list",
+        "access_fn": staff_only,
+    },
+    {
+        "label": "問い合わせ",
+        "icon": "fas fa-comments",
+        "url_name": "inquiries-dashboard:inquiry-list",
         "access_fn": staff_only,
     },
     *OSCAR_DASHBOARD_NAVIGATION,

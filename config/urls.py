@@ -30,7 +30,11 @@ urlpatterns = [
     path("shop/mypage/addresses/", include("shop.addressbook.urls")),
     path("shop/mypage/favourites/", include("shop.favourites.urls")),
     path("shop/quotes/", include("shop.quotes.urls")),
+    path("shop/inquiries/", include("shop.inquiries.urls")),
+    path("shop/orders/", include("shop.order.urls")),
     path("shop/dashboard/applications/", include("shop.companies.dashboard_urls")),
+    path("shop/dashboard/quotes/", include("shop.quotes.dashboard_urls")),
+    path("shop/dashboard/inquiries/", include("shop.inquiries.dashboard_urls")),
     # Oscar's open self-registration is replaced by the company application (M1)
     path("shop/accounts/register/", RedirectView.as_view(pattern_name="membership:apply"), name="register-redirect"),
     # Oscar's wishlists are not part of this shop (お気に入り replaces them): gone for everyone

@@ -14,8 +14,9 @@ def site_chrome(request):
     return {
         "shop_name": settings.SHOP_NAME,
         "shop_issuer_name": settings.SHOP_ISSUER_NAME,
+        "shop_issuer_postcode": settings.SHOP_ISSUER_POSTCODE,
         "shop_issuer_address": settings.SHOP_ISSUER_ADDRESS,
-        "shop_registration_number": settings.SHOP_REGISTRATION_NUMBER,
+        "shop_registration_number": settings.SHOP_ISSUER_REGISTRATION_NUMBER,
         "shop_contact_email": settings.SHOP_CONTACT_EMAIL,
         "nav_categories": SimpleLazyObject(_top_categories),
         "header_query": request.GET.get("q", "") if request.path.startswith("/shop/search") else "",

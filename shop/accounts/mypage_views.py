@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.core import signing
@@ -57,10 +56,6 @@ def read_email_change_token(token: str) -> tuple[dict | None, str | None]:
     if not isinstance(payload, dict) or not {"u", "new", "old"} <= payload.keys():
         return None, "invalid"
     return payload, None
-
-
-def _absolute(path: str) -> str:
-    return f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}{path}"
 
 
 class MyPageMixin(MemberRequiredMixin):
@@ -150,7 +145,7 @@ class ChangeEmailView(UserFormMixin, FormView):
                     "user": user,
                     "company": self.member.company,
                     "new_email": new_email,
-                    "link": _absolute(reverse("mypage:confirm-email", kwargs={"token": token})),
+                    "link": mail.site_url(reverse("mypage:confirm-email", kwargs={"token": token})),
                     "expires_at": timezone.now() + EMAIL_CHANGE_MAX_AGE,
                 },
             )

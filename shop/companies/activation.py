@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+
+from shop.notifications import mail
 
 FIRST_PASSWORD_HOURS = 72
 
@@ -46,7 +47,7 @@ def link_for(user) -> str:
         "membership:first-password",
         kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": first_password_tokens.make_token(user)},
     )
-    return f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}{path}"
+    return mail.site_url(path)
 
 
 def is_expired(member) -> bool:

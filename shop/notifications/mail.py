@@ -29,6 +29,11 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 
 
+def site_url(path: str) -> str:
+    """An absolute link to one of our pages, for emails."""
+    return f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}{path}"
+
+
 def render(template: str, context: dict) -> tuple[str, str]:
     with translation.override(settings.LANGUAGE_CODE):
         text = render_to_string(

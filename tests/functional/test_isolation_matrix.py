@@ -21,6 +21,7 @@ from oscar.core.loading import get_model
 
 from shop.addressbook.models import CompanyAddress
 from shop.companies.models import Company, Member
+from shop.inquiries.models import Inquiry, InquiryMessage
 from shop.quotes.models import Quote
 
 pytestmark = pytest.mark.django_db
@@ -106,6 +107,7 @@ def world(django_user_model):
     order = Order.objects.create(
         number="B-100001",
         user=user_b,
+        company=b,
         currency="JPY",
         total_incl_tax=Decimal("1100"),
         total_excl_tax=Decimal("1000"),
@@ -158,7 +160,9 @@ def world(django_user_model):
             tax=Decimal("100"),
             total=Decimal("1100"),
         ),
+        "inquiry": Inquiry.objects.create(number="I-B-0001", company=b, created_by=user_b, subject="B社の問い合わせ"),
     }
+    InquiryMessage.objects.create(inquiry=objects["inquiry"], author=user_b, body="B社の本文")
     return {"a": member_a, "b": member_b, "objects": objects}
 
 
@@ -174,6 +178,14 @@ def _cases(o):
             o["company_address"],
         ),
         "quotes:quote-detail": (reverse("quotes:quote-detail", args=[o["quote"].number]), o["quote"]),
+        "quotes:quote-print": (reverse("quotes:quote-print", args=[o["quote"].number]), o["quote"]),
+        "quotes:quote-pdf": (reverse("quotes:quote-pdf", args=[o["quote"].number]), o["quote"]),
+        # GET shows the thread, POST replies: both must answer 404 (the reply would add a message)
+        "inquiries:inquiry-detail": (reverse("inquiries:inquiry-detail", args=[o["inquiry"].number]), o["inquiry"]),
+        "quotes:quote-order": (reverse("quotes:quote-order", args=[o["quote"].number]), o["quote"]),
+        "quotes:quote-requote": (reverse("quotes:quote-requote", args=[o["quote"].number]), o["quote"]),
+        "orders:order-detail": (reverse("orders:order-detail", args=[o["order"].number]), o["order"]),
+        "orders:order-reorder": (reverse("orders:order-reorder", args=[o["order"].number]), o["order"]),
         "customer:order": (reverse("customer:order", args=[o["order"].number]), o["order"]),
         "customer:order-line": (reverse("customer:order-line", args=[o["order"].number, o["line"].pk]), o["order"]),
         "customer:address-detail": (reverse("customer:address-detail", args=[o["user_address"].pk]), o["user_address"]),

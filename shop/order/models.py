@@ -1,0 +1,37 @@
+"""Orders (O4–O7): Oscar's order, with what a Japanese B2B order also carries.
+
+An order belongs to a company (every member sees the company's orders, M6),
+may come from a quote (Q4: its prices are the quote's), keeps the buyer's own
+PO number and comment (O3), the resale declaration (Q6), and the key of the
+submission that placed it, so a resubmitted 「注文する」 never makes a second
+order (O4).
+"""
+
+from django.db import models
+from oscar.apps.order.abstract_models import AbstractLine, AbstractOrder
+
+
+class Order(AbstractOrder):
+    company = models.ForeignKey(
+        "companies.Company", null=True, blank=True, on_delete=models.PROTECT, related_name="orders", verbose_name="会社"
+    )
+    quote = models.ForeignKey(
+        "quotes.Quote", null=True, blank=True, on_delete=models.PROTECT, related_name="orders", verbose_name="見積"
+    )
+    purchase_order_number = models.CharField("発注書番号", max_length=64, blank=True)
+    comment = models.TextField("注文コメント", blank=True)
+    for_resale = models.BooleanField("再販売", default=False)
+    end_user_name = models.CharField("エンドユーザー名", max_length=200, blank=True)
+    tax_total = models.DecimalField("消費税", max_digits=14, decimal_places=0, default=0)
+    submission_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+
+
+class Line(AbstractLine):
+    quote_line = models.ForeignKey(
+        "quotes.QuoteLine", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="見積明細"
+    )
+    from_custom_quote = models.BooleanField("個別見積の明細", default=False)
+    note = models.CharField("備考", max_length=255, blank=True)
+
+
+from oscar.apps.order.models import *  # noqa: E402,F401,F403
