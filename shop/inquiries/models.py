@@ -1,0 +1,67 @@
+"""Inquiries (問い合わせ, C4, I1–I2): a company's thread with the shop, optionally about a product.
+
+An inquiry belongs to the member's company (every member of it sees it, no
+other company does) and holds a thread of messages from the buyer and the
+staff. Its status says whose turn it is: 受付中 (the shop owes an answer),
+回答済 (the shop answered), 完了 (closed). What it is about is a nullable
+foreign key per kind of subject (today a product; an order is one more field
+of the same shape).
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class Inquiry(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "受付中"
+        ANSWERED = "answered", "回答済"
+        CLOSED = "closed", "完了"
+
+    number = models.CharField("問い合わせ番号", max_length=32, unique=True)
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="inquiries")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="作成者"
+    )
+    # what the inquiry is about: nullable, one field per kind of subject
+    product = models.ForeignKey(
+        "catalogue.Product",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inquiries",
+        verbose_name="商品",
+    )
+    subject = models.CharField("件名", max_length=200)
+    status = models.CharField("状態", max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+    created_at = models.DateTimeField("受付日時", auto_now_add=True)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+    submission_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = verbose_name_plural = "問い合わせ"
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+
+class InquiryMessage(models.Model):
+    inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="送信者"
+    )
+    from_staff = models.BooleanField("当店からの回答", default=False)
+    body = models.TextField("内容")
+    created_at = models.DateTimeField("送信日時", auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = verbose_name_plural = "問い合わせメッセージ"
+
+    def __str__(self) -> str:
+        return f"{self.inquiry.number} #{self.pk}"

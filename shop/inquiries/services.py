@@ -1,0 +1,110 @@
+"""Opening and answering inquiries (C4, I1, I2).
+
+Opening makes the inquiry and its first message in one transaction, with
+the next 問い合わせ番号; the same submission key never makes a second one
+(a unique column, so two racing requests cannot either). The shop is told
+and the buyer gets a receipt. Every later message moves the status to whose
+turn it is: a staff answer makes it 回答済 and tells the buyer, a buyer's
+message makes it 受付中 again and tells the shop. A closed (完了) inquiry
+takes no more buyer messages. Emails go through the outbox, so they leave
+only once the transaction has committed (E1).
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from shop.billing import numbering
+from shop.notifications import mail
+
+from .models import Inquiry, InquiryMessage
+
+
+class InquiryClosed(Exception):
+    pass
+
+
+def pre_application_subject(product) -> str:
+    """The subject a 「事前申請」 inquiry starts with (C4)."""
+    return f"事前申請: {product.get_title()}（{product.upc}）"
+
+
+def open_inquiry(
+    *, member, subject: str, body: str, product=None, submission_key: UUID | None = None
+) -> tuple[Inquiry, bool]:
+    """Create the inquiry with its first message; returns (inquiry, created)."""
+    if submission_key is not None:
+        existing = Inquiry.objects.filter(submission_key=submission_key, company=member.company).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            inquiry = Inquiry.objects.create(
+                number=numbering.next_number(kind="inquiry", prefix="I"),
+                company=member.company,
+                created_by=member.user,
+                product=product,
+                subject=subject.strip(),
+                submission_key=submission_key,
+            )
+            message = InquiryMessage.objects.create(inquiry=inquiry, author=member.user, body=body.strip())
+            context = _context(inquiry, message)
+            mail.queue(template="inquiry_received_shop", to=settings.SHOP_CONTACT_EMAIL, context=context)
+            if member.user.email:
+                mail.queue(template="inquiry_receipt", to=member.user.email, context=context)
+    except IntegrityError:  # the same form sent twice at once: the first one won
+        existing = Inquiry.objects.filter(submission_key=submission_key, company=member.company).first()
+        if existing is None:
+            raise
+        return existing, False
+    return inquiry, True
+
+
+@transaction.atomic
+def reply_as_buyer(*, inquiry: Inquiry, member, body: str) -> InquiryMessage:
+    inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk, company=member.company)
+    if inquiry.is_closed:
+        raise InquiryClosed(inquiry.number)
+    message = InquiryMessage.objects.create(inquiry=inquiry, author=member.user, body=body.strip())
+    inquiry.status = Inquiry.Status.OPEN
+    inquiry.save(update_fields=["status", "updated_at"])
+    mail.queue(template="inquiry_buyer_replied", to=settings.SHOP_CONTACT_EMAIL, context=_context(inquiry, message))
+    return message
+
+
+@transaction.atomic
+def reply_as_staff(*, inquiry: Inquiry, by, body: str) -> InquiryMessage:
+    """A staff answer (I2): the inquiry becomes 回答済 and the buyer is told an answer is there."""
+    inquiry = Inquiry.objects.select_for_update().select_related("created_by", "company").get(pk=inquiry.pk)
+    message = InquiryMessage.objects.create(inquiry=inquiry, author=by, from_staff=True, body=body.strip())
+    inquiry.status = Inquiry.Status.ANSWERED
+    inquiry.save(update_fields=["status", "updated_at"])
+    buyer = inquiry.created_by
+    if buyer is not None and buyer.email:
+        mail.queue(template="inquiry_answered", to=buyer.email, context=_context(inquiry, message))
+    return message
+
+
+@transaction.atomic
+def close(*, inquiry: Inquiry, by) -> None:
+    inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+    inquiry.status = Inquiry.Status.CLOSED
+    inquiry.save(update_fields=["status", "updated_at"])
+
+
+def _context(inquiry: Inquiry, message: InquiryMessage) -> dict:
+    return {
+        "inquiry": inquiry,
+        "message": message,
+        "company": inquiry.company,
+        "user": inquiry.created_by,
+        "product": inquiry.product,
+        "link": mail.site_url(reverse("inquiries:inquiry-detail", kwargs={"number": inquiry.number})),
+        "dashboard_link": mail.site_url(
+            reverse("inquiries-dashboard:inquiry-detail", kwargs={"number": inquiry.number})
+        ),
+    }

@@ -1,0 +1,106 @@
+"""Buyer pages: 「事前申請」/ new inquiry, 「お問合せ履歴」 and a thread (C4, I1, I2). Company-scoped."""
+
+import uuid
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views import View
+from django.views.generic import TemplateView
+
+from shop.catalogue import selectors
+from shop.companies.access import MemberRequiredMixin
+
+from . import services
+from .forms import InquiryForm, MessageForm
+from .models import Inquiry
+
+
+def _submission_key(request) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(request.POST.get("submission_key", ""))
+    except ValueError:
+        return None
+
+
+class InquiryCreateView(MemberRequiredMixin, View):
+    template_name = "inquiries/form.html"
+
+    def _product(self, value):
+        if not value:
+            return None
+        try:
+            pk = int(value)
+        except (TypeError, ValueError):
+            raise Http404 from None
+        return get_object_or_404(selectors.on_sale().select_related("maker"), pk=pk)
+
+    def _render(self, request, form, product, status=200):
+        return render(request, self.template_name, {"form": form, "product": product, "member": self.member}, status)
+
+    def get(self, request):
+        product = self._product(request.GET.get("product"))
+        initial = {}
+        if product is not None:
+            if product.requires_pre_application:
+                initial["subject"] = services.pre_application_subject(product)
+            else:
+                initial["subject"] = f"商品について: {product.get_title()}（{product.upc}）"
+        return self._render(request, InquiryForm(initial=initial, product=product), product)
+
+    def post(self, request):
+        product = self._product(request.POST.get("product"))
+        form = InquiryForm(request.POST, product=product)
+        if not form.is_valid():
+            return self._render(request, form, product)
+        inquiry, created = services.open_inquiry(
+            member=self.member,
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+            product=product,
+            submission_key=_submission_key(request),
+        )
+        if created:
+            messages.success(
+                request, f"お問い合わせ（{inquiry.number}）を受け付けました。当店からの回答はメールでお知らせします。"
+            )
+        return redirect("inquiries:inquiry-detail", number=inquiry.number)
+
+
+class InquiryListView(MemberRequiredMixin, TemplateView):
+    template_name = "inquiries/list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["inquiries"] = Inquiry.objects.filter(company=self.company).select_related("created_by", "product")
+        return ctx
+
+
+class InquiryDetailView(MemberRequiredMixin, View):
+    template_name = "inquiries/detail.html"
+
+    def _inquiry(self, number):
+        return get_object_or_404(
+            Inquiry.objects.select_related("company", "created_by", "product"), number=number, company=self.company
+        )
+
+    def _render(self, request, inquiry, form, status=200):
+        thread = inquiry.messages.select_related("author")
+        ctx = {"inquiry": inquiry, "thread": thread, "form": form, "member": self.member}
+        return render(request, self.template_name, ctx, status=status)
+
+    def get(self, request, number):
+        return self._render(request, self._inquiry(number), MessageForm())
+
+    def post(self, request, number):
+        inquiry = self._inquiry(number)
+        form = MessageForm(request.POST)
+        if not form.is_valid():
+            return self._render(request, inquiry, form)
+        try:
+            services.reply_as_buyer(inquiry=inquiry, member=self.member, body=form.cleaned_data["body"])
+        except services.InquiryClosed:
+            messages.error(request, "このお問い合わせは完了しています。新しいお問い合わせとしてお送りください。")
+        else:
+            messages.success(request, "返信を送信しました。")
+        return redirect("inquiries:inquiry-detail", number=inquiry.number)
