@@ -78,8 +78,18 @@ class CustomQuoteCreateView(View):
         )
 
     def get(self, request):
-        form = CustomQuoteForm(initial={"valid_until": default_valid_until()})
-        return self._render(request, form, QuoteLineFormSet(prefix=LINES, initial=blank_rows()), None)
+        # ?company=<pk>&code=<商品コード>&note=...: answering an inquiry (C4) starts from its company and product
+        form = CustomQuoteForm(
+            initial={
+                "valid_until": default_valid_until(),
+                "company": request.GET.get("company", ""),
+                "note": request.GET.get("note", "")[:2000],
+            }
+        )
+        rows = blank_rows()
+        if code := request.GET.get("code", "")[:64]:
+            rows[0] = {"code": code, "quantity": 1}
+        return self._render(request, form, QuoteLineFormSet(prefix=LINES, initial=rows), None)
 
     def post(self, request):
         key = _submission_key(request.POST)

@@ -221,3 +221,35 @@ def test_buyers_cannot_open_the_staff_pages(client, members, product):
     for path in ("/shop/dashboard/inquiries/", f"/shop/dashboard/inquiries/{inquiry.number}/"):
         response = client.get(path)
         assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_staff_answer_a_pre_application_with_a_custom_quote_the_buyer_can_order(client, staff_client, members, product):
+    # covers: C4, Q5
+    buyer = members["K0000001"]
+    inquiry = _open(buyer, product)
+    detail = _page(staff_client.get(f"/shop/dashboard/inquiries/{inquiry.number}/"))
+    start = _page(staff_client.get(detail.select_one("a.answer-with-quote")["href"]))
+    form = start.select_one("form.custom-quote-form")
+    data = {
+        field["name"]: field.get("value", "")
+        for field in form.select("input[name], textarea[name]")
+        if field.get("type") not in ("submit", "checkbox")
+    }
+    for textarea in form.select("textarea[name]"):
+        data[textarea["name"]] = textarea.get_text()
+    selected = form.select_one("select[name=company] option[selected]")
+    assert selected is not None and selected["value"] == str(buyer.company.pk)
+    assert data["lines-0-code"] == PRE_APPLICATION_CODE and inquiry.number in data["note"]
+    data.update({"company": str(buyer.company.pk), "lines-0-quantity": "600", "lines-0-unit_price": "3500"})
+    data.pop("add_rows", None)
+    response = staff_client.post(form.get("action") or "/shop/dashboard/quotes/create/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    quote = buyer.company.quotes.get()
+    assert quote.is_custom and quote.total == 2_310_000  # 600 × ¥3,500 + 10 %
+
+    client.force_login(buyer.user)  # a 事前申請 product cannot go in the basket, but its custom quote can be ordered
+    order_page = _page(client.get(f"/shop/quotes/{quote.number}/order/"))
+    key = order_page.select_one("input[name=submission_key]")["value"]
+    client.post(f"/shop/quotes/{quote.number}/order/", {"submission_key": key})
+    order = quote.orders.get()
+    assert [(line.upc, line.quantity) for line in order.lines.all()] == [(PRE_APPLICATION_CODE, 600)]
