@@ -15,6 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from shop.order import status as order_status
+
 from .models import Company, Member
 
 Order = get_model("order", "Order")
@@ -37,7 +39,7 @@ def history_rows(*, company: Company) -> list[list[str]]:
                 order.number,
                 timezone.localtime(order.date_placed).strftime("%Y/%m/%d"),
                 order.user.username if order.user else "",
-                order.status,
+                order_status.label(order.status),
                 line.upc or line.partner_sku,
                 line.title,
                 str(line.quantity),

@@ -1,19 +1,26 @@
 """Order status as the buyer sees it (O7), and the moves staff may make.
 
-The values are the Japanese words shown on every page and email, so the
-dashboard, the history and the CSV export all say the same thing.
+Values are ASCII and stored on Oscar's order; every page, email and export
+shows the Japanese label from `LABELS` (the `status_label` template filter).
 """
 
-PENDING_APPROVAL = "承認待ち"
-ACCEPTED = "受付済"
-ARRANGING = "手配中"
-DELIVERED = "納品済/契約開始"
-CANCELLED = "キャンセル"
+AWAITING_APPROVAL = "awaiting-approval"
+ACCEPTED = "accepted"
+ARRANGING = "arranging"
+DELIVERED = "delivered"
+CANCELLED = "cancelled"
 
-ALL = (PENDING_APPROVAL, ACCEPTED, ARRANGING, DELIVERED, CANCELLED)
+LABELS = {
+    AWAITING_APPROVAL: "承認待ち",
+    ACCEPTED: "受付済",
+    ARRANGING: "手配中",
+    DELIVERED: "納品済/契約開始",
+    CANCELLED: "キャンセル",
+}
+ALL = tuple(LABELS)
 
 PIPELINE = {
-    PENDING_APPROVAL: (ACCEPTED, CANCELLED),
+    AWAITING_APPROVAL: (ACCEPTED, CANCELLED),
     ACCEPTED: (ARRANGING, DELIVERED, CANCELLED),
     ARRANGING: (DELIVERED, CANCELLED),
     DELIVERED: (),
@@ -21,6 +28,10 @@ PIPELINE = {
 }
 
 
+def label(value: str) -> str:
+    return LABELS.get(value, value)
+
+
 def initial_for(member) -> str:
     """A member with an approval route waits for approval (M7); others are accepted at once."""
-    return ACCEPTED if member.approval_route == member.Route.NONE else PENDING_APPROVAL
+    return ACCEPTED if member.approval_route == member.Route.NONE else AWAITING_APPROVAL

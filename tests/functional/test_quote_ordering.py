@@ -86,7 +86,7 @@ def test_valid_quote_orders_at_its_prices_after_a_price_rise(client, members):
     assert {line.upc: line.unit_price_excl_tax for line in order.lines.all()} == quoted
     assert (order.total_excl_tax, order.tax_total, order.total_incl_tax) == (quote.subtotal, quote.tax, quote.total)
     assert order.company == requester.company and order.purchase_order_number == "PO-2026-118"
-    assert order.status == "承認待ち"  # the requester's route needs two approvals (M7)
+    assert order.status == "awaiting-approval"  # the requester's route needs two approvals (M7)
     # the basket and new quotes use the new prices (C7)
     new_quote, _ = _make_quote(client, codes=CODES[:1])
     assert new_quote.lines.get().unit_price == _price(CODES[0])
@@ -132,7 +132,7 @@ def test_a_quote_orders_once_and_a_double_submit_makes_one_order(client, members
     second = client.post(path, data)
     assert first["Location"] == second["Location"] and Order.objects.count() == 1
     order = Order.objects.get()
-    assert order.status == "受付済"
+    assert order.status == "accepted"
     mails = [m for m in OutboundEmail.objects.all() if "ご注文を受付しました" in m.subject]
     assert len(mails) == 1 and order.number in mails[0].subject and order.number in mails[0].body
     page = BeautifulSoup(client.get(path).content, "html.parser")

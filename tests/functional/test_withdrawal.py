@@ -32,7 +32,7 @@ def _order(user, number):
         total_incl_tax=Decimal("24736"),
         total_excl_tax=Decimal("22488"),
         date_placed=timezone.now(),
-        status="受付済",
+        status="accepted",
     )
     Line.objects.create(
         order=order,
