@@ -22,6 +22,9 @@ class Company(models.Model):
     require_two_factor = models.BooleanField(_("require two-factor sign-in for all members"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    # P2: the payment partner screens the company and grants a credit line (与信枠) for deferred invoices
+    credit_limit = models.DecimalField(_("credit line"), max_digits=14, decimal_places=0, default=0)
+    invoice_buyer_id = models.CharField(_("payment partner buyer id"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("company")

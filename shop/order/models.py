@@ -12,6 +12,10 @@ from oscar.apps.order.abstract_models import AbstractLine, AbstractOrder
 
 
 class Order(AbstractOrder):
+    class PaymentMethod(models.TextChoices):
+        INVOICE = "invoice", "請求書払い（掛け払い）"
+        CARD = "card", "クレジットカード"
+
     company = models.ForeignKey(
         "companies.Company", null=True, blank=True, on_delete=models.PROTECT, related_name="orders", verbose_name="会社"
     )
@@ -23,6 +27,11 @@ class Order(AbstractOrder):
     for_resale = models.BooleanField("再販売", default=False)
     end_user_name = models.CharField("エンドユーザー名", max_length=200, blank=True)
     tax_total = models.DecimalField("消費税", max_digits=14, decimal_places=0, default=0)
+    payment_method = models.CharField(
+        "お支払い方法", max_length=16, choices=PaymentMethod.choices, default=PaymentMethod.INVOICE
+    )
+    delivery_address = models.TextField("お届け先", blank=True)
+    cancel_reason = models.TextField("キャンセル理由", blank=True)
     submission_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
 
 
@@ -32,6 +41,9 @@ class Line(AbstractLine):
     )
     from_custom_quote = models.BooleanField("個別見積の明細", default=False)
     note = models.CharField("備考", max_length=255, blank=True)
+    contract_start = models.DateField("契約開始日", null=True, blank=True)
+    contract_end = models.DateField("契約終了日", null=True, blank=True)
+    reminder_sent_on = models.DateField("更新案内の送信日", null=True, blank=True)
 
 
 from oscar.apps.order.models import *  # noqa: E402,F401,F403
