@@ -79,7 +79,7 @@ def reply_as_buyer(*, inquiry: Inquiry, member, body: str) -> InquiryMessage:
 @transaction.atomic
 def reply_as_staff(*, inquiry: Inquiry, by, body: str) -> InquiryMessage:
     """A staff answer (I2): the inquiry becomes 回答済 and the buyer is told an answer is there."""
-    inquiry = Inquiry.objects.select_for_update().select_related("created_by", "company").get(pk=inquiry.pk)
+    inquiry = Inquiry.objects.select_for_update(of=("self",)).select_related("created_by", "company").get(pk=inquiry.pk)
     message = InquiryMessage.objects.create(inquiry=inquiry, author=by, from_staff=True, body=body.strip())
     inquiry.status = Inquiry.Status.ANSWERED
     inquiry.save(update_fields=["status", "updated_at"])
