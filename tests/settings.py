@@ -11,3 +11,10 @@ KOBAI_EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  
 HAYSTACK_CONNECTIONS["default"]["PATH"] = tempfile.mkdtemp(prefix="kobai-test-index-")
 OSCAR_PRODUCTS_PER_PAGE = 20
 MEDIA_ROOT = tempfile.mkdtemp(prefix="kobai-test-media-")
+STORAGES = {
+    **STORAGES,
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": tempfile.mkdtemp(prefix="kobai-test-private-")},
+    },
+}
