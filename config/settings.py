@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "shop.favourites",
     "shop.quotes",
     "shop.inquiries",
+    "shop.attachments",
+    "shop.approvals",
+    "shop.payments",
     "cms",
     # Wagtail
     "wagtail.contrib.forms",
@@ -100,7 +103,7 @@ INSTALLED_APPS = [
     # Oscar (forks under shop/ and search/)
     "oscar.config.Shop",
     "oscar.apps.analytics.apps.AnalyticsConfig",
-    "oscar.apps.checkout.apps.CheckoutConfig",
+    "shop.checkout.apps.CheckoutConfig",
     "oscar.apps.address.apps.AddressConfig",
     "oscar.apps.shipping.apps.ShippingConfig",
     "shop.catalogue.apps.CatalogueConfig",
@@ -237,6 +240,22 @@ STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "var" / "static"
 STATICFILES_DIRS = [BASE_DIR / "site" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+# Private files (申請書類, O3) live outside MEDIA_ROOT and have no public URL: a view streams them after
+# checking the company. On several nodes, KOBAI_PRIVATE_STORAGE names a shared private store as JSON, e.g.
+# {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {"bucket_name": "kobai-private", "default_acl": "private"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "private": env.json("KOBAI_PRIVATE_STORAGE")
+    if env("KOBAI_PRIVATE_STORAGE", default="")
+    else {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env("KOBAI_PRIVATE_ROOT", default="") or str(BASE_DIR / "var" / "private")},
+    },
+}
+# Uploads (O3): the size limit of one file, and how many files one checkout takes
+KOBAI_UPLOAD_MAX_BYTES = env.int("KOBAI_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+KOBAI_UPLOAD_MAX_FILES = env.int("KOBAI_UPLOAD_MAX_FILES", default=10)
 
 SITE_ID = 1
 
@@ -261,6 +280,8 @@ OSCAR_INITIAL_ORDER_STATUS = order_status.ACCEPTED
 OSCAR_INITIAL_LINE_STATUS = order_status.ACCEPTED
 OSCAR_ORDER_STATUS_PIPELINE = order_status.PIPELINE
 OSCAR_ORDER_STATUS_CASCADE = {state: state for state in order_status.ALL}
+# O8: `manage.py send_contract_reminders` (daily) emails this many days before a contract line ends.
+KOBAI_CONTRACT_REMINDER_DAYS = env.int("KOBAI_CONTRACT_REMINDER_DAYS", default=60)
 
 OSCAR_DASHBOARD_NAVIGATION = [
     {
@@ -276,9 +297,21 @@ OSCAR_DASHBOARD_NAVIGATION = [
         "access_fn": staff_only,
     },
     {
+        "label": "受注管理",
+        "icon": "fas fa-truck",
+        "url_name": "order-dashboard:order-list",
+        "access_fn": staff_only,
+    },
+    {
         "label": "問い合わせ",
         "icon": "fas fa-comments",
         "url_name": "inquiries-dashboard:inquiry-list",
+        "access_fn": staff_only,
+    },
+    {
+        "label": "与信枠",
+        "icon": "fas fa-credit-card",
+        "url_name": "credit-dashboard:company-list",
         "access_fn": staff_only,
     },
     *OSCAR_DASHBOARD_NAVIGATION,
@@ -311,10 +344,32 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "xlsx", "docx", "pptx", "csv", "txt", "zip"]
 OTP_TOTP_ISSUER = SHOP_NAME
 KOBAI_OTP_PROTECTED_PREFIXES = ["/shop/dashboard/", "/cms-admin/", "/django-admin/"]
 
+# --- payments (P1, P2): deferred-invoice partner and card gateway, each "simulator" (default) or "http" ---
+KOBAI_INVOICE_PARTNER = env("KOBAI_INVOICE_PARTNER", default="simulator")
+KOBAI_INVOICE_PARTNER_URL = env("KOBAI_INVOICE_PARTNER_URL", default="")  # API root, e.g. https://api.partner.example
+KOBAI_INVOICE_PARTNER_SECRET = env("KOBAI_INVOICE_PARTNER_SECRET", default="sim-invoice-secret-change-me")
+KOBAI_INVOICE_PARTNER_TIMEOUT = env.float("KOBAI_INVOICE_PARTNER_TIMEOUT", default=10)
+KOBAI_CARD_GATEWAY = env("KOBAI_CARD_GATEWAY", default="simulator")
+KOBAI_CARD_GATEWAY_URL = env("KOBAI_CARD_GATEWAY_URL", default="")  # API root, e.g. https://api.gateway.example
+KOBAI_CARD_GATEWAY_PUBLIC_KEY = env("KOBAI_CARD_GATEWAY_PUBLIC_KEY", default="pk_test_kobai_simulator")
+KOBAI_CARD_GATEWAY_SECRET = env("KOBAI_CARD_GATEWAY_SECRET", default="sk_test_kobai_simulator")
+KOBAI_CARD_GATEWAY_TIMEOUT = env.float("KOBAI_CARD_GATEWAY_TIMEOUT", default=10)
+# the simulators' HTTP faces under /_sim/ (never in production)
+KOBAI_PAYMENT_SIMULATORS = env.bool(
+    "KOBAI_PAYMENT_SIMULATORS", default="simulator" in (KOBAI_INVOICE_PARTNER, KOBAI_CARD_GATEWAY)
+)
+KOBAI_SIM_INVOICE_CREDIT_LIMIT = env.int("KOBAI_SIM_INVOICE_CREDIT_LIMIT", default=3_000_000)
+KOBAI_SIM_INVOICE_REVIEW_THRESHOLD = env.int("KOBAI_SIM_INVOICE_REVIEW_THRESHOLD", default=1_000_000)
+KOBAI_SIM_INVOICE_WEBHOOK_URL = env(
+    "KOBAI_SIM_INVOICE_WEBHOOK_URL", default=f"{WAGTAILADMIN_BASE_URL.rstrip('/')}/shop/payments/webhooks/invoice/"
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # P2: anything shaped like a card number is masked before it is written
+    "filters": {"card_numbers": {"()": "shop.payments.redaction.CardNumberFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["card_numbers"]}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="WARNING")},
 }
 

@@ -32,9 +32,15 @@ urlpatterns = [
     path("shop/quotes/", include("shop.quotes.urls")),
     path("shop/inquiries/", include("shop.inquiries.urls")),
     path("shop/orders/", include("shop.order.urls")),
+    path("shop/approvals/", include("shop.approvals.urls")),
+    path("shop/attachments/", include("shop.attachments.urls")),
     path("shop/dashboard/applications/", include("shop.companies.dashboard_urls")),
     path("shop/dashboard/quotes/", include("shop.quotes.dashboard_urls")),
     path("shop/dashboard/inquiries/", include("shop.inquiries.dashboard_urls")),
+    path("shop/dashboard/credit/", include("shop.payments.dashboard_urls")),
+    path("shop/payments/", include("shop.payments.urls")),
+    path("shop/dashboard/attachments/", include("shop.attachments.dashboard_urls")),
+    path("shop/dashboard/b2b-orders/", include("shop.order.dashboard_urls")),
     # Oscar's open self-registration is replaced by the company application (M1)
     path("shop/accounts/register/", RedirectView.as_view(pattern_name="membership:apply"), name="register-redirect"),
     # Oscar's wishlists are not part of this shop (お気に入り replaces them): gone for everyone
@@ -48,6 +54,9 @@ if settings.DEBUG:
 
     urlpatterns += staticfiles_urlpatterns()
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+if settings.KOBAI_PAYMENT_SIMULATORS:  # the payment partners' simulators (P2), never in production
+    urlpatterns += [path("_sim/", include("shop.payments.simulator_urls"))]
 
 # Wagtail's catch-all page serving must come last.
 urlpatterns += [path("", include(wagtail_urls))]

@@ -1,7 +1,10 @@
+import logging
 import shutil
 
 import pytest
 from django.conf import settings
+
+from tests import card_number_guard
 
 
 @pytest.fixture(scope="session")
@@ -14,9 +17,47 @@ def django_db_setup(django_db_setup, django_db_blocker):
     yield
     shutil.rmtree(settings.HAYSTACK_CONNECTIONS["default"]["PATH"], ignore_errors=True)
     shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+    shutil.rmtree(settings.STORAGES["private"]["OPTIONS"]["location"], ignore_errors=True)
+
+
+def pytest_configure(config):
+    """Scan every SQL parameter, on every connection of every thread, and every log record (tests/card_number_guard.py)."""
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(card_number_guard.install, weak=False)
+    logging.getLogger().addHandler(card_number_guard.LogScanner(level=logging.DEBUG))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if card_number_guard.hits:
+        session.exitstatus = 1
+        print("\nCard numbers were written to the database or logs:\n  " + "\n  ".join(card_number_guard.hits[:20]))
 
 
 @pytest.fixture(autouse=True)
 def _email_through_the_outbox(settings):
     """Django's test set-up swaps EMAIL_BACKEND for locmem; keep the outbox in front of it (E1)."""
     settings.EMAIL_BACKEND = "shop.notifications.backends.OutboxBackend"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Concurrency tests need PostgreSQL's row locks; on SQLite (which serialises writers) they are skipped."""
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (CI runs the suite again on PostgreSQL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def members(db):
+    """The demo company's members by お客様ID: administrator, two approvers, a requester (route 一次+二次).
+
+    The company is screened by the payment partner's simulator (a ¥3,000,000 credit line) and
+    has its registered address as the default delivery address.
+    """
+    from shop.demo.users import ensure_demo_company
+
+    company = ensure_demo_company()
+    return {m.user.username: m for m in company.members.select_related("user", "company")}

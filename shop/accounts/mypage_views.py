@@ -27,6 +27,7 @@ from django.views.generic import FormView, TemplateView
 
 from shop.companies.access import MemberRequiredMixin
 from shop.notifications import mail
+from shop.order import contracts
 
 from .mypage_forms import (
     LOGIN_ID_TAKEN_MESSAGE,
@@ -68,6 +69,11 @@ class MyPageMixin(MemberRequiredMixin):
 class MyPageIndexView(MyPageMixin, TemplateView):
     template_name = "accounts/mypage/index.html"
     active_tab = "index"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["ending_contracts"] = contracts.ending_soon(company=self.company)  # O8
+        return ctx
 
 
 class UserFormMixin(MemberRequiredMixin):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 
 STANDARD_RATE = Decimal("0.10")
 REDUCED_RATE = Decimal("0.08")
@@ -82,10 +82,19 @@ def summarise(lines: Iterable[TaxableLine]) -> TaxSummary:
     )
 
 
+def basket_line_amount(line) -> Decimal:
+    """A basket line's tax-exclusive amount after discounts, in whole yen.
+
+    Oscar computes discounts to the sen; a discount never gives away a
+    fraction of a yen, so the amount is rounded up to the yen (the discount down).
+    """
+    return Decimal(line.line_price_excl_tax_incl_discounts).quantize(YEN, rounding=ROUND_CEILING)
+
+
 def summarise_basket(basket) -> TaxSummary:
     """The tax summary of an Oscar basket, from its discounted line prices."""
     return summarise(
-        TaxableLine(amount=line.line_price_excl_tax_incl_discounts, rate=rate_for(line.product))
+        TaxableLine(amount=basket_line_amount(line), rate=rate_for(line.product))
         for line in basket.all_lines()
         if line.line_price_excl_tax_incl_discounts is not None
     )

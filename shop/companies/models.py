@@ -121,3 +121,25 @@ class MembershipApplication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company_name}（{self.applicant_name}）"
+
+
+class CreditReservation(models.Model):
+    """The part of a company's credit line (与信枠, P2) one deferred-invoice order holds until it is released."""
+
+    class Status(models.TextChoices):
+        RESERVED = "reserved", _("Reserved")
+        RELEASED = "released", _("Released")
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="credit_reservations")
+    order = models.OneToOneField("order.Order", on_delete=models.PROTECT, related_name="credit_reservation")
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=0)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RESERVED)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    released_at = models.DateTimeField(_("released"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("credit reservation")
+        verbose_name_plural = _("credit reservations")
+
+    def __str__(self) -> str:
+        return f"{self.company_id}: {self.amount}"

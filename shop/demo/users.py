@@ -70,4 +70,21 @@ def ensure_demo_company():
         requester.first_approver = members["K0000002"]
         requester.second_approver = members["K0000003"]
         requester.save()
+    ensure_demo_credit_line(company)
+    if not company.addresses.exists():  # M8: the registered address as the default delivery address
+        from shop.addressbook.services import create_from_company
+
+        create_from_company(member=members["K0000001"])
+    return company
+
+
+def ensure_demo_credit_line(company):
+    """P2: the payment partner screens the demo company once (the simulator grants ¥3,000,000)."""
+    from shop.payments import invoice, screening
+
+    if not company.invoice_buyer_id:
+        try:
+            screening.screen(company=company)
+        except invoice.InvoicePartnerError:  # a real partner that cannot be reached: the demo goes on without a line
+            pass
     return company

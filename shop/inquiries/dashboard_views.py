@@ -44,7 +44,9 @@ class InquiryDetailView(View):
         return render(request, self.template_name, {"inquiry": inquiry, "thread": thread, "form": form}, status=status)
 
     def _inquiry(self, number):
-        return get_object_or_404(Inquiry.objects.select_related("company", "created_by", "product"), number=number)
+        return get_object_or_404(
+            Inquiry.objects.select_related("company", "created_by", "product", "order"), number=number
+        )
 
     def get(self, request, number):
         return self._render(request, self._inquiry(number), StaffAnswerForm())

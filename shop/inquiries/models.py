@@ -4,8 +4,9 @@ An inquiry belongs to the member's company (every member of it sees it, no
 other company does) and holds a thread of messages from the buyer and the
 staff. Its status says whose turn it is: 受付中 (the shop owes an answer),
 回答済 (the shop answered), 完了 (closed). What it is about is a nullable
-foreign key per kind of subject (today a product; an order is one more field
-of the same shape).
+foreign key per kind of subject: a product, or an order (「この注文について
+問い合わせ」, O6; the staff's delivery dates and status messages go into the
+order's thread too, O7).
 """
 
 from django.conf import settings
@@ -31,6 +32,14 @@ class Inquiry(models.Model):
         on_delete=models.SET_NULL,
         related_name="inquiries",
         verbose_name="商品",
+    )
+    order = models.ForeignKey(
+        "order.Order",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inquiries",
+        verbose_name="注文",
     )
     subject = models.CharField("件名", max_length=200)
     status = models.CharField("状態", max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)

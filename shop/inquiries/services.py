@@ -8,6 +8,11 @@ turn it is: a staff answer makes it 回答済 and tells the buyer, a buyer's
 message makes it 受付中 again and tells the shop. A closed (完了) inquiry
 takes no more buyer messages. Emails go through the outbox, so they leave
 only once the transaction has committed (E1).
+
+An inquiry may be bound to an order (「この注文について問い合わせ」, O6, I1);
+staff news about the order (a delivery date, a status message, O7) is posted
+into that thread by `post_on_order`, so the buyer finds it beside their own
+questions.
 """
 
 from __future__ import annotations
@@ -33,8 +38,13 @@ def pre_application_subject(product) -> str:
     return f"事前申請: {product.get_title()}（{product.upc}）"
 
 
+def order_subject(order) -> str:
+    """The subject an inquiry about an order starts with (O6)."""
+    return f"ご注文 {order.number} について"
+
+
 def open_inquiry(
-    *, member, subject: str, body: str, product=None, submission_key: UUID | None = None
+    *, member, subject: str, body: str, product=None, order=None, submission_key: UUID | None = None
 ) -> tuple[Inquiry, bool]:
     """Create the inquiry with its first message; returns (inquiry, created)."""
     if submission_key is not None:
@@ -48,6 +58,7 @@ def open_inquiry(
                 company=member.company,
                 created_by=member.user,
                 product=product,
+                order=order,
                 subject=subject.strip(),
                 submission_key=submission_key,
             )
@@ -90,6 +101,37 @@ def reply_as_staff(*, inquiry: Inquiry, by, body: str) -> InquiryMessage:
 
 
 @transaction.atomic
+def post_on_order(*, order, by, body: str) -> InquiryMessage:
+    """A staff message in the order's thread (O7), without an email of its own.
+
+    The caller (the order's status change) emails the buyer the same news, so a
+    second 「回答がありました」 email would only repeat it. The latest thread bound
+    to the order that is not 完了 takes the message; without one a new thread
+    is opened in the orderer's name. An existing thread keeps its status: a
+    status notice does not by itself answer the buyer's open question.
+    """
+    inquiry = (
+        Inquiry.objects.select_for_update()
+        .filter(order=order)
+        .exclude(status=Inquiry.Status.CLOSED)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if inquiry is None:
+        inquiry = Inquiry.objects.create(
+            number=numbering.next_number(kind="inquiry", prefix="I"),
+            company=order.company,
+            created_by=order.user,
+            order=order,
+            subject=order_subject(order),
+            status=Inquiry.Status.ANSWERED,
+        )
+    message = InquiryMessage.objects.create(inquiry=inquiry, author=by, from_staff=True, body=body.strip())
+    inquiry.save(update_fields=["updated_at"])
+    return message
+
+
+@transaction.atomic
 def close(*, inquiry: Inquiry, by) -> None:
     inquiry = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
     inquiry.status = Inquiry.Status.CLOSED
@@ -103,6 +145,7 @@ def _context(inquiry: Inquiry, message: InquiryMessage) -> dict:
         "company": inquiry.company,
         "user": inquiry.created_by,
         "product": inquiry.product,
+        "order": inquiry.order,
         "link": mail.site_url(reverse("inquiries:inquiry-detail", kwargs={"number": inquiry.number})),
         "dashboard_link": mail.site_url(
             reverse("inquiries-dashboard:inquiry-detail", kwargs={"number": inquiry.number})

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 from django.views.generic import TemplateView
+from oscar.core.loading import get_model
 
 from shop.catalogue import selectors
 from shop.companies.access import MemberRequiredMixin
@@ -14,6 +15,8 @@ from shop.companies.access import MemberRequiredMixin
 from . import services
 from .forms import InquiryForm, MessageForm
 from .models import Inquiry
+
+Order = get_model("order", "Order")
 
 
 def _submission_key(request) -> uuid.UUID | None:
@@ -35,29 +38,41 @@ class InquiryCreateView(MemberRequiredMixin, View):
             raise Http404 from None
         return get_object_or_404(selectors.on_sale().select_related("maker"), pk=pk)
 
-    def _render(self, request, form, product, status=200):
-        return render(request, self.template_name, {"form": form, "product": product, "member": self.member}, status)
+    def _order(self, value):
+        """「この注文について問い合わせ」 (O6): only an order of the member's own company (M6)."""
+        if not value:
+            return None
+        return get_object_or_404(Order, number=value, company=self.company)
+
+    def _render(self, request, form, product, order=None, status=200):
+        ctx = {"form": form, "product": product, "order": order, "member": self.member}
+        return render(request, self.template_name, ctx, status)
 
     def get(self, request):
         product = self._product(request.GET.get("product"))
+        order = self._order(request.GET.get("order"))
         initial = {}
-        if product is not None:
+        if order is not None:
+            initial["subject"] = services.order_subject(order)
+        elif product is not None:
             if product.requires_pre_application:
                 initial["subject"] = services.pre_application_subject(product)
             else:
                 initial["subject"] = f"商品について: {product.get_title()}（{product.upc}）"
-        return self._render(request, InquiryForm(initial=initial, product=product), product)
+        return self._render(request, InquiryForm(initial=initial, product=product), product, order)
 
     def post(self, request):
         product = self._product(request.POST.get("product"))
+        order = self._order(request.POST.get("order") or request.GET.get("order"))
         form = InquiryForm(request.POST, product=product)
         if not form.is_valid():
-            return self._render(request, form, product)
+            return self._render(request, form, product, order)
         inquiry, created = services.open_inquiry(
             member=self.member,
             subject=form.cleaned_data["subject"],
             body=form.cleaned_data["body"],
             product=product,
+            order=order,
             submission_key=_submission_key(request),
         )
         if created:
@@ -72,7 +87,7 @@ class InquiryListView(MemberRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["inquiries"] = Inquiry.objects.filter(company=self.company).select_related("created_by", "product")
+        ctx["inquiries"] = Inquiry.objects.filter(company=self.company).select_related("created_by", "product", "order")
         return ctx
 
 
@@ -81,7 +96,9 @@ class InquiryDetailView(MemberRequiredMixin, View):
 
     def _inquiry(self, number):
         return get_object_or_404(
-            Inquiry.objects.select_related("company", "created_by", "product"), number=number, company=self.company
+            Inquiry.objects.select_related("company", "created_by", "product", "order"),
+            number=number,
+            company=self.company,
         )
 
     def _render(self, request, inquiry, form, status=200):

@@ -34,6 +34,15 @@ class Order(AbstractOrder):
     cancel_reason = models.TextField("キャンセル理由", blank=True)
     submission_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
 
+    def tax_summary(self):
+        """The order's per-rate breakdown from its lines and the one tax module (equals the stored totals)."""
+        from shop.billing import tax
+
+        return tax.summarise(
+            tax.TaxableLine(amount=line.line_price_excl_tax, rate=tax.rate_for(line.product))
+            for line in self.lines.all()
+        )
+
 
 class Line(AbstractLine):
     quote_line = models.ForeignKey(

@@ -1,17 +1,30 @@
 """Placing an order (O4), one path for every source of lines.
 
-`place_from_quote` orders a valid quote at the quote's prices (Q4, C7). The
-quote row is locked for the whole transaction, so double clicks and parallel
-requests are serialised; the submission key is unique on the order, so a
-resubmitted form returns the order it already made, and a quote is ordered
-once. Totals come from the one tax module. Orders by members without an
-approval route are accepted at once and 「ご注文を受付しました」 is sent after
-commit; the others wait for approval (M7).
+`place_from_quote` orders a valid quote at the quote's prices (Q4, C7);
+`place_from_basket` orders the basket directly (O2) at its discounted prices
+(P3). Both run the same steps in one transaction:
+
+1. lock the source row (quote or basket): double clicks and parallel
+   requests are serialised, and a source is ordered once; the submission key
+   is unique on the order, so a resubmitted form returns the order it made;
+2. check the payment method may be used by this member (P1) and the resale
+   declaration (Q6);
+3. write the order and its lines, totals from the one tax module;
+4. deferred invoice: reserve the amount on the company's credit line under a
+   row lock, refusing an order beyond the remaining credit (P2), then the
+   payment partner's per-order check; card: charge the one-time token
+   (`shop.payments.settlement`);
+5. a member with an approval route: the order waits as 承認待ち and the first
+   approver is asked (M7); otherwise it is accepted and 「ご注文を受付しました」
+   goes out after commit.
+
+Any refusal raises `OrderRefused` with a Japanese message and rolls back
+everything, so nothing half-made is left behind.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from uuid import UUID
 
@@ -19,10 +32,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from oscar.core.loading import get_model
+from oscar.core.loading import get_class, get_model
 
+from shop.attachments import services as attachment_services
 from shop.billing import numbering, tax
+from shop.companies import credit
 from shop.notifications import mail
+from shop.payments import settlement
 from shop.quotes import resale
 from shop.quotes.models import Quote
 
@@ -30,6 +46,8 @@ from . import status
 
 Order = get_model("order", "Order")
 Line = get_model("order", "Line")
+Basket = get_model("basket", "Basket")
+OrderCreator = get_class("order.utils", "OrderCreator")
 
 
 @dataclass(frozen=True)
@@ -38,6 +56,28 @@ class OrderDetails:
     comment: str = ""
     for_resale: bool = False
     end_user_name: str = ""
+    payment_method: str = "invoice"
+    delivery_address: str = ""
+    card_token: str = ""
+    attachments: tuple = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    """One order line as it will be written: tax-exclusive, after discounts."""
+
+    product: object | None
+    code: str
+    name: str
+    maker_name: str
+    unit_price: Decimal
+    quantity: int
+    amount: Decimal
+    tax_rate: Decimal
+    before_discounts: Decimal
+    quote_line: object | None = None
+    from_custom_quote: bool = False
+    note: str = ""
 
 
 class OrderRefused(Exception):
@@ -47,25 +87,74 @@ class OrderRefused(Exception):
         self.requote = requote
 
 
-def place_from_quote(*, quote: Quote, member, details: OrderDetails, submission_key: UUID | None = None):
-    if submission_key is not None:
-        existing = Order.objects.filter(submission_key=submission_key, company=member.company).first()
-        if existing is not None:
-            return existing
+CARD_NOT_ALLOWED = (
+    "クレジットカード払いは、発注権限のある方と承認ルートが「承認不要」の方だけがご利用いただけます。"
+    "請求書払いをお選びください。"
+)
+
+
+def card_allowed(member) -> bool:
+    """P1: the card is for members with ordering authority and members whose route is 「承認不要」."""
+    return member.has_ordering_authority or member.approval_route == member.Route.NONE
+
+
+def _existing(submission_key, member):
+    if submission_key is None:
+        return None
+    return Order.objects.filter(submission_key=submission_key, company=member.company).first()
+
+
+def _placing(submission_key, member, body):
+    """Run `body` in one transaction; the same submission key always answers with the same order."""
+    if (existing := _existing(submission_key, member)) is not None:
+        return existing
     try:
         with transaction.atomic():
-            quote = Quote.objects.select_for_update().get(pk=quote.pk, company=member.company)
-            _check_orderable(quote, details)
-            order = _create(quote=quote, member=member, details=details, submission_key=submission_key)
+            return body()
     except IntegrityError:  # the same submission key won a race
-        existing = Order.objects.filter(submission_key=submission_key, company=member.company).first()
-        if existing is None:
+        if (existing := _existing(submission_key, member)) is None:
             raise
         return existing
-    return order
 
 
-def _check_orderable(quote: Quote, details: OrderDetails) -> None:
+def place_from_quote(*, quote: Quote, member, details: OrderDetails, submission_key: UUID | None = None):
+    def body():
+        locked = Quote.objects.select_for_update().get(pk=quote.pk, company=member.company)
+        lines = _quote_lines(locked)
+        return _place(member=member, lines=lines, details=details, submission_key=submission_key, quote=locked)
+
+    return _placing(submission_key, member, body)
+
+
+def place_from_basket(*, basket, member, details: OrderDetails, submission_key: UUID | None = None):
+    def body():
+        locked = Basket.objects.select_for_update().get(pk=basket.pk, owner=member.user)
+        if locked.status != Basket.OPEN:  # ordered by the request that held the lock before us
+            order = Order.objects.filter(basket=locked).first()
+            if order is None:
+                raise OrderRefused("このカートはすでに使われています。カートの内容をご確認ください。")
+            return order
+        lines = _basket_lines(basket)
+        order = _place(member=member, lines=lines, details=details, submission_key=submission_key, basket=locked)
+        _record_discounts(order=order, basket=basket, user=member.user)
+        locked.submit()
+        return order
+
+    return _placing(submission_key, member, body)
+
+
+def _record_discounts(*, order, basket, user) -> None:
+    """Coupons and campaigns (P3) as Oscar records them: one OrderDiscount each, and their usage counted."""
+    creator = OrderCreator()
+    for application in basket.offer_applications:
+        application["message"] = application["offer"].apply_deferred_benefit(basket, order, application)
+        creator.create_discount_model(order, application)
+        creator.record_discount(application)
+    for voucher in basket.vouchers.select_for_update():
+        creator.record_voucher_usage(order, voucher, user)
+
+
+def _quote_lines(quote: Quote) -> list[PricedLine]:
     if quote.orders.exists():
         raise OrderRefused(f"見積 {quote.number} はすでに注文済みです。")
     if not quote.is_valid:
@@ -78,6 +167,56 @@ def _check_orderable(quote: Quote, details: OrderDetails) -> None:
     ended = [line.name for line in lines if line.product is not None and line.product.is_sale_ended]
     if ended:
         raise OrderRefused("販売終了のためご注文いただけない商品が含まれています: " + "、".join(ended))
+    return [
+        PricedLine(
+            product=line.product,
+            code=line.code,
+            name=line.name,
+            maker_name=line.maker_name,
+            unit_price=line.unit_price,
+            quantity=line.quantity,
+            amount=line.amount,
+            before_discounts=line.amount,
+            tax_rate=line.tax_rate,
+            quote_line=line,
+            from_custom_quote=quote.is_custom,
+            note=line.note,
+        )
+        for line in lines
+    ]
+
+
+def _basket_lines(basket) -> list[PricedLine]:
+    lines = list(basket.all_lines())
+    if not lines:
+        raise OrderRefused("カートに商品がありません。")
+    priced = []
+    for line in lines:
+        product = line.product
+        allowed, reason = line.purchase_info.availability.is_purchase_permitted(line.quantity)
+        if not allowed:
+            raise OrderRefused(f"「{product.get_title()}」はご注文いただけません（{reason}）。")
+        priced.append(
+            PricedLine(
+                product=product,
+                code=product.upc or "",
+                name=product.get_title(),
+                maker_name=product.maker.name if product.maker_id else "",
+                unit_price=line.unit_price_excl_tax,
+                quantity=line.quantity,
+                amount=tax.basket_line_amount(line),
+                before_discounts=line.line_price_excl_tax,
+                tax_rate=tax.rate_for(product),
+            )
+        )
+    return priced
+
+
+def _place(*, member, lines: list[PricedLine], details: OrderDetails, submission_key, quote=None, basket=None):
+    if details.payment_method == Order.PaymentMethod.CARD and not card_allowed(member):
+        raise OrderRefused(CARD_NOT_ALLOWED)
+    if details.payment_method not in Order.PaymentMethod.values:
+        raise OrderRefused("お支払い方法を選んでください。")
     try:
         resale.check(
             for_resale=details.for_resale,
@@ -87,9 +226,6 @@ def _check_orderable(quote: Quote, details: OrderDetails) -> None:
     except ValidationError as error:
         raise OrderRefused(" ".join(error.messages)) from error
 
-
-def _create(*, quote: Quote, member, details: OrderDetails, submission_key):
-    lines = list(quote.lines.select_related("product"))
     summary = tax.summarise(tax.TaxableLine(amount=line.amount, rate=line.tax_rate) for line in lines)
     state = status.initial_for(member)
     order = Order.objects.create(
@@ -97,6 +233,7 @@ def _create(*, quote: Quote, member, details: OrderDetails, submission_key):
         user=member.user,
         company=member.company,
         quote=quote,
+        basket=basket,
         currency="JPY",
         total_excl_tax=summary.net,
         total_incl_tax=summary.gross,
@@ -109,6 +246,8 @@ def _create(*, quote: Quote, member, details: OrderDetails, submission_key):
         comment=details.comment.strip(),
         for_resale=details.for_resale,
         end_user_name=details.end_user_name.strip() if details.for_resale else "",
+        payment_method=details.payment_method,
+        delivery_address=details.delivery_address,
         submission_key=submission_key,
     )
     # Line prices are tax-exclusive; the tax is the order's, computed once (tax_total).
@@ -119,23 +258,46 @@ def _create(*, quote: Quote, member, details: OrderDetails, submission_key):
             title=line.name,
             upc=line.code,
             partner_name=line.maker_name,
-            partner_sku=line.code or f"{quote.number}-{index}",
+            partner_sku=line.code or f"{order.number}-{index}",
             quantity=line.quantity,
             unit_price_excl_tax=line.unit_price,
             unit_price_incl_tax=line.unit_price,
             line_price_excl_tax=line.amount,
             line_price_incl_tax=line.amount,
-            line_price_before_discounts_excl_tax=line.amount,
-            line_price_before_discounts_incl_tax=line.amount,
+            line_price_before_discounts_excl_tax=line.before_discounts,
+            line_price_before_discounts_incl_tax=line.before_discounts,
             num_allocated=0,
             status=state,
-            quote_line=line,
-            from_custom_quote=quote.is_custom,
+            quote_line=line.quote_line,
+            from_custom_quote=line.from_custom_quote,
             note=line.note,
         )
         for index, line in enumerate(lines, start=1)
     )
-    if state == status.ACCEPTED:
+    attachment_services.attach(attachments=details.attachments, order=order)
+    if details.payment_method == Order.PaymentMethod.INVOICE:
+        try:
+            credit.reserve(company=member.company, order=order, amount=summary.gross)
+        except credit.CreditExceeded as exceeded:
+            raise OrderRefused(str(exceeded)) from exceeded
+    try:
+        settlement.take(
+            order=order,
+            company=member.company,
+            method=details.payment_method,
+            amount=summary.gross,
+            card_token=details.card_token,
+        )
+    except settlement.PaymentRefused as refusal:
+        raise OrderRefused(str(refusal)) from refusal
+    if state == status.AWAITING_APPROVAL:
+        from shop.approvals import workflow
+
+        try:
+            workflow.start(order=order, requester=member)
+        except workflow.ApprovalRefused as refusal:
+            raise OrderRefused(str(refusal)) from refusal
+    else:
         send_received(order)
     return order
 

@@ -9,6 +9,7 @@ ACCEPTED = "accepted"
 ARRANGING = "arranging"
 DELIVERED = "delivered"
 CANCELLED = "cancelled"
+SENT_BACK = "sent-back"
 
 LABELS = {
     AWAITING_APPROVAL: "承認待ち",
@@ -16,15 +17,17 @@ LABELS = {
     ARRANGING: "手配中",
     DELIVERED: "納品済/契約開始",
     CANCELLED: "キャンセル",
+    SENT_BACK: "差戻し",
 }
 ALL = tuple(LABELS)
 
 PIPELINE = {
-    AWAITING_APPROVAL: (ACCEPTED, CANCELLED),
+    AWAITING_APPROVAL: (ACCEPTED, SENT_BACK, CANCELLED),
     ACCEPTED: (ARRANGING, DELIVERED, CANCELLED),
     ARRANGING: (DELIVERED, CANCELLED),
     DELIVERED: (),
     CANCELLED: (),
+    SENT_BACK: (),
 }
 
 

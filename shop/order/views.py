@@ -12,36 +12,85 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 from oscar.core.loading import get_model
 
+from shop.attachments import services as attachment_services
 from shop.companies.access import MemberRequiredMixin
 from shop.quotes.models import Quote
 from shop.quotes.services import tax_summary
 
-from . import placement, reorder
-from .forms import OrderFromQuoteForm
+from . import placement, reorder, status
+from .forms import CheckoutForm
 
 Order = get_model("order", "Order")
 
 
-class QuoteOrderView(MemberRequiredMixin, FormView):
-    """「この見積で注文する」: the quote's lines at its prices, plus PO number, comment and resale."""
+class OrderFormMixin(MemberRequiredMixin):
+    """The order form (O3) and its outcome, shared by the basket checkout and ordering a quote."""
+
+    form_class = CheckoutForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "member": self.member}
+
+    def get_initial(self):
+        return {**super().get_initial(), "submission_key": uuid.uuid4()}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["card_allowed"] = placement.card_allowed(self.member)
+        ctx["card_not_allowed"] = placement.CARD_NOT_ALLOWED
+        return ctx
+
+    def place(self, form, details):
+        raise NotImplementedError
+
+    def refused(self, form, refusal, documents):
+        """Show the form again with the message; files already uploaded are kept, not asked for again."""
+        messages.error(self.request, refusal.message)
+        data = self.request.POST.copy()
+        data["document_ids"] = ",".join(str(doc.pk) for doc in documents)
+        form = self.get_form_class()(data=data, member=self.member)
+        return self.render_to_response(self.get_context_data(form=form, kept_documents=documents), status=409)
+
+    def documents(self, form):
+        kept = attachment_services.unbound_for(
+            company=self.company, user=self.request.user, ids=form.cleaned_data["document_ids"].split(",")
+        )
+        new = [
+            attachment_services.store(uploaded_file=upload, company=self.company, user=self.request.user)
+            for upload in form.cleaned_data["documents"]
+        ]
+        return kept + new
+
+    def form_valid(self, form):
+        documents = self.documents(form)
+        try:
+            order = self.place(form, form.details(attachments=documents))
+        except placement.OrderRefused as refusal:
+            return self.refused(form, refusal, documents)
+        if order.status == status.AWAITING_APPROVAL:
+            messages.success(
+                self.request, f"ご注文（注文番号 {order.number}）を承認者に回しました。承認後に受付となります。"
+            )
+        else:
+            messages.success(self.request, f"ご注文を受付しました。注文番号は {order.number} です。")
+        return redirect("orders:order-detail", number=order.number)
+
+
+class QuoteOrderView(OrderFormMixin, FormView):
+    """「この見積で注文する」: the quote's lines at its prices (Q4), with the order form."""
 
     template_name = "order/quote_order.html"
-    form_class = OrderFromQuoteForm
 
     def get_quote(self):
         if not hasattr(self, "_quote"):
             self._quote = get_object_or_404(
-                Quote.objects.prefetch_related("lines"), number=self.kwargs["number"], company=self.company
+                Quote.objects.prefetch_related("lines__product"), number=self.kwargs["number"], company=self.company
             )
         return self._quote
 
     def get_initial(self):
         quote = self.get_quote()
-        return {
-            "submission_key": uuid.uuid4(),
-            "for_resale": quote.for_resale,
-            "end_user_name": quote.end_user_name,
-        }
+        return {**super().get_initial(), "for_resale": quote.for_resale, "end_user_name": quote.end_user_name}
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -49,23 +98,19 @@ class QuoteOrderView(MemberRequiredMixin, FormView):
         ctx.update(quote=quote, summary=tax_summary(quote), ordered=quote.orders.first())
         return ctx
 
-    def form_valid(self, form):
-        quote = self.get_quote()
-        details = placement.OrderDetails(
-            purchase_order_number=form.cleaned_data["purchase_order_number"],
-            comment=form.cleaned_data["comment"],
-            for_resale=form.cleaned_data["for_resale"],
-            end_user_name=form.cleaned_data["end_user_name"],
+    def place(self, form, details):
+        return placement.place_from_quote(
+            quote=self.get_quote(),
+            member=self.member,
+            details=details,
+            submission_key=form.cleaned_data["submission_key"],
         )
-        try:
-            order = placement.place_from_quote(
-                quote=quote, member=self.member, details=details, submission_key=form.cleaned_data["submission_key"]
-            )
-        except placement.OrderRefused as refusal:
+
+    def refused(self, form, refusal, documents):
+        if refusal.requote:
             messages.error(self.request, refusal.message)
-            return redirect("quotes:quote-detail", number=quote.number)
-        messages.success(self.request, f"ご注文を受付しました。注文番号は {order.number} です。")
-        return redirect("orders:order-detail", number=order.number)
+            return redirect("quotes:quote-detail", number=self.get_quote().number)
+        return super().refused(form, refusal, documents)
 
 
 class OrderListView(MemberRequiredMixin, TemplateView):
@@ -85,7 +130,7 @@ class OrderDetailView(MemberRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["order"] = get_object_or_404(
-            Order.objects.select_related("user", "quote").prefetch_related("lines"),
+            Order.objects.select_related("user", "quote").prefetch_related("lines__product"),
             number=self.kwargs["number"],
             company=self.company,
         )

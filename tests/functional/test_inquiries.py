@@ -11,7 +11,8 @@ from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from oscar.core.loading import get_model
 
-from shop.demo.users import DEMO_PASSWORD, ensure_demo_company
+from shop.addressbook import services as addressbook
+from shop.demo.users import DEMO_PASSWORD
 from shop.inquiries import services
 from shop.inquiries.models import Inquiry, InquiryMessage
 from tests.factories import MemberFactory
@@ -23,12 +24,6 @@ pytestmark = pytest.mark.django_db
 
 PRE_APPLICATION_CODE = "MS-M365E3-EA-1Y"  # a demo product with 事前申請
 NEW = "/shop/inquiries/new/"
-
-
-@pytest.fixture
-def members():
-    company = ensure_demo_company()
-    return {m.user.username: m for m in company.members.select_related("user", "company")}
 
 
 @pytest.fixture
@@ -247,9 +242,15 @@ def test_staff_answer_a_pre_application_with_a_custom_quote_the_buyer_can_order(
     quote = buyer.company.quotes.get()
     assert quote.is_custom and quote.total == 2_310_000  # 600 × ¥3,500 + 10 %
 
+    buyer.company.credit_limit = 3_000_000
+    buyer.company.save()
+    address, _ = addressbook.create_from_company(member=buyer)
     client.force_login(buyer.user)  # a 事前申請 product cannot go in the basket, but its custom quote can be ordered
     order_page = _page(client.get(f"/shop/quotes/{quote.number}/order/"))
     key = order_page.select_one("input[name=submission_key]")["value"]
-    client.post(f"/shop/quotes/{quote.number}/order/", {"submission_key": key})
+    client.post(
+        f"/shop/quotes/{quote.number}/order/",
+        {"submission_key": key, "delivery_address": address.pk, "payment_method": "invoice"},
+    )
     order = quote.orders.get()
     assert [(line.upc, line.quantity) for line in order.lines.all()] == [(PRE_APPLICATION_CODE, 600)]

@@ -20,6 +20,7 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from shop.addressbook.models import CompanyAddress
+from shop.attachments.models import Attachment
 from shop.companies.models import Company, Member
 from shop.inquiries.models import Inquiry, InquiryMessage
 from shop.quotes.models import Quote
@@ -36,7 +37,16 @@ ProductAlert = get_model("customer", "ProductAlert")
 WishList = get_model("wishlists", "WishList")
 Product = get_model("catalogue", "Product")
 
-STAFF_OR_TOOLING = ("cms-admin/", "django-admin/", "shop/dashboard/", "documents/", "^static/", "^media/", "_util/")
+STAFF_OR_TOOLING = (
+    "cms-admin/",
+    "django-admin/",
+    "shop/dashboard/",
+    "documents/",
+    "^static/",
+    "^media/",
+    "_util/",
+    "_sim/",  # the payment simulators (development and tests only; signed or secret-key APIs)
+)
 
 # URL name → why an id in it is not another company's object
 EXEMPT = {
@@ -163,6 +173,17 @@ def world(django_user_model):
         "inquiry": Inquiry.objects.create(number="I-B-0001", company=b, created_by=user_b, subject="B社の問い合わせ"),
     }
     InquiryMessage.objects.create(inquiry=objects["inquiry"], author=user_b, body="B社の本文")
+    # the row only: another company's request must be refused before any file is opened
+    objects["attachment"] = Attachment.objects.create(
+        company=b,
+        uploaded_by=user_b,
+        order=order,
+        file="attachments/2026/01/0123456789abcdef0123456789abcdef.pdf",
+        original_name="B社の申請書類.pdf",
+        kind="pdf",
+        size=1,
+        sha256="0" * 64,
+    )
     return {"a": member_a, "b": member_b, "objects": objects}
 
 
@@ -182,9 +203,15 @@ def _cases(o):
         "quotes:quote-pdf": (reverse("quotes:quote-pdf", args=[o["quote"].number]), o["quote"]),
         # GET shows the thread, POST replies: both must answer 404 (the reply would add a message)
         "inquiries:inquiry-detail": (reverse("inquiries:inquiry-detail", args=[o["inquiry"].number]), o["inquiry"]),
+        # 「この注文について問い合わせ」 (O6): the order number comes in the query string (GET) or the form (POST)
+        "inquiries:inquiry-create": (f"{reverse('inquiries:inquiry-create')}?order={o['order'].number}", o["order"]),
         "quotes:quote-order": (reverse("quotes:quote-order", args=[o["quote"].number]), o["quote"]),
         "quotes:quote-requote": (reverse("quotes:quote-requote", args=[o["quote"].number]), o["quote"]),
         "orders:order-detail": (reverse("orders:order-detail", args=[o["order"].number]), o["order"]),
+        "attachments:attachment-download": (
+            reverse("attachments:attachment-download", args=[o["attachment"].pk]),
+            o["attachment"],
+        ),
         "orders:order-reorder": (reverse("orders:order-reorder", args=[o["order"].number]), o["order"]),
         "customer:order": (reverse("customer:order", args=[o["order"].number]), o["order"]),
         "customer:order-line": (reverse("customer:order-line", args=[o["order"].number, o["line"].pk]), o["order"]),
@@ -194,14 +221,8 @@ def _cases(o):
             reverse("customer:address-change-status", args=[o["user_address"].pk, "default_for_shipping"]),
             o["user_address"],
         ),
-        "checkout:user-address-update": (
-            reverse("checkout:user-address-update", args=[o["user_address"].pk]),
-            o["user_address"],
-        ),
-        "checkout:user-address-delete": (
-            reverse("checkout:user-address-delete", args=[o["user_address"].pk]),
-            o["user_address"],
-        ),
+        "approvals:approval-detail": (reverse("approvals:approval-detail", args=[o["order"].number]), o["order"]),
+        "approvals:approval-decide": (reverse("approvals:approval-decide", args=[o["order"].number]), o["order"]),
         "customer:email-detail": (reverse("customer:email-detail", args=[o["email"].pk]), o["email"]),
         "customer:notifications-detail": (
             reverse("customer:notifications-detail", args=[o["notification"].pk]),

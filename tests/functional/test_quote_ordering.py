@@ -15,7 +15,6 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from shop.billing import tax
-from shop.demo.users import ensure_demo_company
 from shop.notifications.models import OutboundEmail
 from shop.quotes import custom
 from shop.quotes.models import Quote
@@ -26,12 +25,6 @@ Order = get_model("order", "Order")
 pytestmark = pytest.mark.django_db
 
 CODES = ["MS-M365BS-1Y", "TM-VBBS-1Y-N", "FT-FG40F-HW"]
-
-
-@pytest.fixture
-def members():
-    company = ensure_demo_company()
-    return {m.user.username: m for m in company.members.select_related("user", "company")}
 
 
 def _price(code):
@@ -48,7 +41,11 @@ def _form(client, path, selector):
     page = BeautifulSoup(client.get(path).content, "html.parser")
     form = page.select_one(selector)
     assert form is not None, f"no {selector} on {path}"
-    return form, {i["name"]: i.get("value", "") for i in form.select("input[name]") if i.get("type") != "checkbox"}
+    data = {
+        i["name"]: i.get("value", "") for i in form.select("input[name]") if i.get("type") not in ("checkbox", "radio")
+    }
+    data.update({i["name"]: i["value"] for i in form.select("input[type=radio][checked]")})
+    return form, data
 
 
 def _make_quote(client, codes=CODES, **extra):
@@ -98,13 +95,12 @@ def test_expired_quote_is_refused_and_requote_gives_todays_prices(client, member
     client.force_login(requester.user)
     quote, _ = _make_quote(client)
     _set_price(CODES[0], _price(CODES[0]) + 1000)
+    _, order_form = _form(client, f"/shop/quotes/{quote.number}/order/", "form.quote-order-form")
     with time_machine.travel(quote.issued_at + timedelta(days=7), tick=False):
         client.force_login(requester.user)
         page = BeautifulSoup(client.get(f"/shop/quotes/{quote.number}/").content, "html.parser")
         assert page.select_one("a[href$='/order/']") is None and "期限切れ" in page.get_text()
-        refused = client.post(
-            f"/shop/quotes/{quote.number}/order/", {"submission_key": "0b4c56f2-1f0e-4e41-9a3c-1d1d8a4b2c01"}
-        )
+        refused = client.post(f"/shop/quotes/{quote.number}/order/", order_form)  # the page was left open
         assert refused.status_code == 302 and not Order.objects.exists()
         assert any("有効期限" in m and "再見積" in m for m in _messages(refused))
         form = page.select_one("form.requote")
@@ -137,7 +133,7 @@ def test_a_quote_orders_once_and_a_double_submit_makes_one_order(client, members
     assert len(mails) == 1 and order.number in mails[0].subject and order.number in mails[0].body
     page = BeautifulSoup(client.get(path).content, "html.parser")
     assert page.select_one("form.quote-order-form") is None and order.number in page.get_text()  # ordered once
-    third = client.post(path, {"submission_key": "6f7b0c1e-9d7a-4a55-8a55-3a1c7e3a7d10"})
+    third = client.post(path, {**data, "submission_key": "6f7b0c1e-9d7a-4a55-8a55-3a1c7e3a7d10"})  # another tab
     assert any("注文済み" in m for m in _messages(third)) and Order.objects.count() == 1
 
 
