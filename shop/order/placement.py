@@ -11,12 +11,13 @@
    declaration (Q6);
 3. write the order and its lines, totals from the one tax module;
 4. deferred invoice: reserve the amount on the company's credit line under a
-   row lock, refusing an order beyond the remaining credit (P2), then the
-   payment partner's per-order check; card: charge the one-time token
-   (`shop.payments.settlement`);
+   row lock, refusing an order beyond the remaining credit (P2);
 5. a member with an approval route: the order waits as 承認待ち and the first
    approver is asked (M7); otherwise it is accepted and 「ご注文を受付しました」
-   goes out after commit.
+   goes out after commit; a basket records its coupons and is closed;
+6. last, the payment (`shop.payments.settlement`): the partner's per-order
+   check for a deferred invoice, or the charge of the card's one-time token,
+   so that nothing of ours can fail after a card has been charged.
 
 Any refusal raises `OrderRefused` with a Japanese message and rolls back
 everything, so nothing half-made is left behind.
@@ -135,10 +136,19 @@ def place_from_basket(*, basket, member, details: OrderDetails, submission_key: 
                 raise OrderRefused("このカートはすでに使われています。カートの内容をご確認ください。")
             return order
         lines = _basket_lines(basket)
-        order = _place(member=member, lines=lines, details=details, submission_key=submission_key, basket=locked)
-        _record_discounts(order=order, basket=basket, user=member.user)
-        locked.submit()
-        return order
+
+        def close_basket(order):
+            _record_discounts(order=order, basket=basket, user=member.user)
+            locked.submit()
+
+        return _place(
+            member=member,
+            lines=lines,
+            details=details,
+            submission_key=submission_key,
+            basket=locked,
+            before_payment=close_basket,
+        )
 
     return _placing(submission_key, member, body)
 
@@ -212,7 +222,16 @@ def _basket_lines(basket) -> list[PricedLine]:
     return priced
 
 
-def _place(*, member, lines: list[PricedLine], details: OrderDetails, submission_key, quote=None, basket=None):
+def _place(
+    *,
+    member,
+    lines: list[PricedLine],
+    details: OrderDetails,
+    submission_key,
+    quote=None,
+    basket=None,
+    before_payment=None,
+):
     if details.payment_method == Order.PaymentMethod.CARD and not card_allowed(member):
         raise OrderRefused(CARD_NOT_ALLOWED)
     if details.payment_method not in Order.PaymentMethod.values:
@@ -280,6 +299,18 @@ def _place(*, member, lines: list[PricedLine], details: OrderDetails, submission
             credit.reserve(company=member.company, order=order, amount=summary.gross)
         except credit.CreditExceeded as exceeded:
             raise OrderRefused(str(exceeded)) from exceeded
+    if state == status.AWAITING_APPROVAL:
+        from shop.approvals import workflow
+
+        try:
+            workflow.start(order=order, requester=member)
+        except workflow.ApprovalRefused as refusal:
+            raise OrderRefused(str(refusal)) from refusal
+    else:
+        send_received(order)
+    if before_payment is not None:
+        before_payment(order)
+    # Last, so nothing of ours can fail after a card has been charged.
     try:
         settlement.take(
             order=order,
@@ -290,15 +321,6 @@ def _place(*, member, lines: list[PricedLine], details: OrderDetails, submission
         )
     except settlement.PaymentRefused as refusal:
         raise OrderRefused(str(refusal)) from refusal
-    if state == status.AWAITING_APPROVAL:
-        from shop.approvals import workflow
-
-        try:
-            workflow.start(order=order, requester=member)
-        except workflow.ApprovalRefused as refusal:
-            raise OrderRefused(str(refusal)) from refusal
-    else:
-        send_received(order)
     return order
 
 
