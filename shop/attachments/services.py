@@ -81,3 +81,14 @@ def attach(*, attachments: Iterable[Attachment], order) -> None:
             raise AttachmentNotAttachable("some files are another company's or already bound to an order")
     for attachment in attachments:
         attachment.order = order
+
+
+def purge_unbound(*, older_than) -> int:
+    """Delete files uploaded at a checkout that never became an order, with their rows; returns how many."""
+    stale = Attachment.objects.filter(order__isnull=True, created_at__lt=older_than)
+    count = 0
+    for attachment in stale.iterator():
+        attachment.file.delete(save=False)
+        attachment.delete()
+        count += 1
+    return count

@@ -288,3 +288,35 @@ def test_the_field_is_optional_and_limits_the_number_of_files(rf, settings):
     form = RequiredForm(request.POST, request.FILES)
     assert not form.is_valid()
     assert "2ファイルまで" in form.errors["documents"][0]
+
+
+def test_documents_of_an_abandoned_checkout_are_purged_after_48_hours(members):
+    # covers: O3
+    from datetime import timedelta
+    from io import StringIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.core.management import call_command
+
+    from shop.attachments import services as attachment_services
+    from shop.attachments.models import Attachment
+    from tests import upload_corpus
+
+    admin = members["K0000001"]
+    abandoned = attachment_services.store(
+        uploaded_file=SimpleUploadedFile("途中.pdf", upload_corpus.reportlab_pdf()),
+        company=admin.company,
+        user=admin.user,
+    )
+    fresh = attachment_services.store(
+        uploaded_file=SimpleUploadedFile("今.pdf", upload_corpus.reportlab_pdf()),
+        company=admin.company,
+        user=admin.user,
+    )
+    path = abandoned.file.name
+    Attachment.objects.filter(pk=abandoned.pk).update(created_at=abandoned.created_at - timedelta(hours=49))
+    out = StringIO()
+    call_command("purge_unbound_attachments", stdout=out)
+    assert "1件" in out.getvalue()
+    assert list(Attachment.objects.values_list("pk", flat=True)) == [fresh.pk]
+    assert not abandoned.file.storage.exists(path)
