@@ -43,3 +43,28 @@ def test_staff_cancel_releases_the_credit_and_tells_the_buyer(members, admin_use
     with pytest.raises(cancellation.CancelRefused):
         cancellation.cancel(order=order, by=admin_user, reason="二重")  # already cancelled
     assert credit.remaining(company=company) == company.credit_limit == Decimal("3000000")
+
+
+def test_oscars_order_pages_lead_to_ours_so_no_status_can_skip_the_rules(members, django_user_model):
+    # covers: O5, O7, M7
+    from shop.order import status
+    from tests.order_factories import make_order, staff_client
+
+    order = make_order(member=members["K0000004"], status=status.AWAITING_APPROVAL)
+    staff, user = staff_client(django_user_model)
+    user.is_superuser = True  # Oscar's order pages also want the order permissions
+    user.save()
+    first = staff.get("/shop/dashboard/orders/")
+    assert first.status_code == 302, (first.status_code, first.content[:300])
+    assert first["Location"] == "/shop/dashboard/b2b-orders/"
+    assert (
+        staff.get(f"/shop/dashboard/orders/{order.number}/")["Location"]
+        == f"/shop/dashboard/b2b-orders/{order.number}/"
+    )
+    response = staff.post(
+        f"/shop/dashboard/orders/{order.number}/", {"order_action": "change_order_status", "new_status": "cancelled"}
+    )
+    assert response.status_code in (301, 302)
+    order.refresh_from_db()
+    assert order.status == status.AWAITING_APPROVAL
+    assert staff.get("/shop/dashboard/").status_code == 200  # the dashboard home still links to orders
