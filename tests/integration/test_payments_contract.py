@@ -50,10 +50,14 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 @pytest.fixture
-def loopback(db):
+def loopback(db, monkeypatch):
     """The whole app served on 127.0.0.1 (the simulators under /_sim/), in this test's transaction; its base URL."""
     conn = connections["default"]
     conn.inc_thread_sharing()
+    # Django's test client connects close_old_connections again after each of its own requests, so
+    # disconnecting the signals is not enough: the shared connection itself must not close (PostgreSQL
+    # would really close it; SQLite's in-memory test database ignores a close).
+    monkeypatch.setattr(conn, "close_if_unusable_or_obsolete", lambda: None)
     # as Django's test client does: the end of a served request must not close the test's shared connection
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
