@@ -4,12 +4,15 @@ Approve: in one transaction, the application is locked, a Company is created,
 the person with ordering authority becomes its administrator with 発注権限 and
 the applicant an ordinary member (one account if they are the same person);
 each gets a completion email with their お客様ID and a first-password link.
+Once approval has committed, the payment partner screens the new company
+for its deferred-invoice credit line (P2).
 Reject: the reason is kept and emailed to the applicant. A decided
 application cannot be decided again.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 from django.contrib.auth import get_user_model
@@ -20,6 +23,22 @@ from shop.notifications import mail
 
 from . import activation
 from .models import Company, Member, MembershipApplication
+
+logger = logging.getLogger(__name__)
+
+
+def screen_for_invoice(company: Company) -> None:
+    """P2: a new company is screened by the payment partner for its credit line, after approval commits.
+
+    An unreachable partner leaves the company without a line; staff run the
+    screening again from 「与信枠」 in the dashboard.
+    """
+    from shop.payments import invoice, screening
+
+    try:
+        screening.screen(company=company)
+    except invoice.InvoicePartnerError:
+        logger.warning("credit screening of company %s failed; run it again from the dashboard", company.pk)
 
 
 class AlreadyDecided(Exception):
@@ -105,6 +124,7 @@ def approve(*, application: MembershipApplication, by) -> Company:
     application.save(update_fields=["status", "company", "decided_at", "decided_by"])
     for member in members:
         send_first_password_email(member=member)
+    transaction.on_commit(lambda: screen_for_invoice(company))
     return company
 
 

@@ -63,7 +63,7 @@ def test_buyers_cannot_open_screening(client, django_user_model):
 
 
 def test_approval_creates_company_members_and_sends_links(staff_client, client, django_capture_on_commit_callbacks):
-    # covers: M2, M3
+    # covers: M2, M3, P2
     application = _application()
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(f"{LIST}{application.pk}/", {"action": "approve"})
@@ -74,6 +74,7 @@ def test_approval_creates_company_members_and_sends_links(staff_client, client, 
     assert admin.has_ordering_authority and admin.user.email == "ichiro.suzuki@sample-shoji.example.jp"
     assert not member.has_ordering_authority and member.user.email == "hanako.sato@sample-shoji.example.jp"
     assert not admin.user.has_usable_password()
+    assert company.invoice_buyer_id and company.credit_limit > 0  # screened by the payment partner (P2)
     assert len(django_mail.outbox) == 2
     for message in django_mail.outbox:
         assert "法人会員登録が完了しました" in message.subject
