@@ -8,6 +8,7 @@ order (O4).
 """
 
 from django.db import models
+from django.utils.functional import cached_property
 from oscar.apps.order.abstract_models import AbstractLine, AbstractOrder
 
 
@@ -33,6 +34,13 @@ class Order(AbstractOrder):
     delivery_address = models.TextField("お届け先", blank=True)
     cancel_reason = models.TextField("キャンセル理由", blank=True)
     submission_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+
+    @cached_property
+    def billing_dates(self):
+        """請求書発行日 and お支払期限 once delivered (P4); None before."""
+        from shop.billing.billing_dates import for_order
+
+        return for_order(self)
 
     def tax_summary(self):
         """The order's per-rate breakdown from its lines and the one tax module (equals the stored totals)."""

@@ -119,7 +119,10 @@ class OrderListView(MemberRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["orders"] = (
-            Order.objects.filter(company=self.company).select_related("user", "quote").order_by("-date_placed")
+            Order.objects.filter(company=self.company)
+            .select_related("user", "quote")
+            .prefetch_related("status_changes")
+            .order_by("-date_placed")
         )
         return ctx
 
@@ -130,7 +133,7 @@ class OrderDetailView(MemberRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["order"] = get_object_or_404(
-            Order.objects.select_related("user", "quote").prefetch_related("lines__product"),
+            Order.objects.select_related("user", "quote").prefetch_related("lines__product", "status_changes"),
             number=self.kwargs["number"],
             company=self.company,
         )
