@@ -2,6 +2,10 @@
 
 from django import forms
 
+from shop.accounts.jp_validators import PhoneNumberField
+
+from .models import Inquiry
+
 PRE_APPLICATION_PLACEHOLDER = (
     "利用予定数：（例）50ライセンス\n"
     "用途：（例）全社員のメール・ファイル共有\n"
@@ -27,7 +31,21 @@ def _body_field(label: str, placeholder: str = "", required_message: str = "内�
     )
 
 
+CATEGORY_CHOICES = [(value, label) for value, label in Inquiry.Category.choices if value != "pre-application"]
+
+
+def _category_field():
+    return forms.ChoiceField(
+        label="お問い合わせの種別",
+        choices=CATEGORY_CHOICES,
+        initial=Inquiry.Category.PRODUCT,
+        widget=forms.Select(attrs={"class": "form-control"}),
+        error_messages={"required": "種別を選んでください。", "invalid_choice": "種別を選び直してください。"},
+    )
+
+
 class InquiryForm(forms.Form):
+    category = _category_field()
     subject = forms.CharField(
         label="件名",
         max_length=200,
@@ -36,11 +54,48 @@ class InquiryForm(forms.Form):
     )
     body = _body_field("お問い合わせ内容", required_message="お問い合わせ内容を入力してください。")
 
-    def __init__(self, *args, product=None, **kwargs):
+    def __init__(self, *args, product=None, order=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if product is not None or order is not None:  # bound to a product or an order: that decides the category
+            del self.fields["category"]
         if product is not None and product.requires_pre_application:
             self.fields["body"].widget.attrs["placeholder"] = PRE_APPLICATION_PLACEHOLDER
             self.fields["body"].help_text = PRE_APPLICATION_HELP
+
+
+class VisitorInquiryForm(forms.Form):
+    """I1: a pre-sales question from someone who is not (yet) a member; the answer goes to their email."""
+
+    company_name = forms.CharField(
+        label="会社名",
+        max_length=200,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+        error_messages={"required": "会社名を入力してください。"},
+    )
+    name = forms.CharField(
+        label="お名前",
+        max_length=100,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+        error_messages={"required": "お名前を入力してください。"},
+    )
+    email = forms.EmailField(
+        label="メールアドレス",
+        widget=forms.EmailInput(attrs={"class": "form-control"}),
+        error_messages={
+            "required": "メールアドレスを入力してください。",
+            "invalid": "メールアドレスの形式が正しくありません。",
+        },
+    )
+    phone = PhoneNumberField(label="電話番号", required=False)
+    category = _category_field()
+    subject = InquiryForm.base_fields["subject"]
+    body = _body_field("お問い合わせ内容", required_message="お問い合わせ内容を入力してください。")
+    # left empty by people; filled by form-filling robots (hidden with CSS, not with type=hidden)
+    website = forms.CharField(required=False, label="ウェブサイト（入力しないでください）")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].widget.attrs.setdefault("class", "form-control")
 
 
 class MessageForm(forms.Form):

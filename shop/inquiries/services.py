@@ -43,8 +43,26 @@ def order_subject(order) -> str:
     return f"ご注文 {order.number} について"
 
 
+def category_for(*, product=None, order=None, chosen: str = "") -> str:
+    """The inquiry's category: what it is bound to decides, else the one the buyer chose (I1)."""
+    if product is not None and product.requires_pre_application:
+        return Inquiry.Category.PRE_APPLICATION
+    if order is not None:
+        return Inquiry.Category.ORDER
+    if product is not None:
+        return Inquiry.Category.PRODUCT
+    return chosen if chosen in Inquiry.Category.values else Inquiry.Category.OTHER
+
+
 def open_inquiry(
-    *, member, subject: str, body: str, product=None, order=None, submission_key: UUID | None = None
+    *,
+    member,
+    subject: str,
+    body: str,
+    product=None,
+    order=None,
+    category: str = "",
+    submission_key: UUID | None = None,
 ) -> tuple[Inquiry, bool]:
     """Create the inquiry with its first message; returns (inquiry, created)."""
     if submission_key is not None:
@@ -59,6 +77,7 @@ def open_inquiry(
                 created_by=member.user,
                 product=product,
                 order=order,
+                category=category_for(product=product, order=order, chosen=category),
                 subject=subject.strip(),
                 submission_key=submission_key,
             )
@@ -69,6 +88,46 @@ def open_inquiry(
                 mail.queue(template="inquiry_receipt", to=member.user.email, context=context)
     except IntegrityError:  # the same form sent twice at once: the first one won
         existing = Inquiry.objects.filter(submission_key=submission_key, company=member.company).first()
+        if existing is None:
+            raise
+        return existing, False
+    return inquiry, True
+
+
+def open_visitor_inquiry(
+    *,
+    name: str,
+    company_name: str,
+    email: str,
+    phone: str,
+    category: str,
+    subject: str,
+    body: str,
+    submission_key: UUID | None = None,
+) -> tuple[Inquiry, bool]:
+    """A visitor's pre-sales question (I1): no company, answered by email to the address given."""
+    if submission_key is not None:
+        existing = Inquiry.objects.filter(submission_key=submission_key, company__isnull=True).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            inquiry = Inquiry.objects.create(
+                number=numbering.next_number(kind="inquiry", prefix="I"),
+                category=category_for(chosen=category),
+                visitor_name=name.strip(),
+                visitor_company_name=company_name.strip(),
+                visitor_email=email.strip(),
+                visitor_phone=phone.strip(),
+                subject=subject.strip(),
+                submission_key=submission_key,
+            )
+            message = InquiryMessage.objects.create(inquiry=inquiry, body=body.strip())
+            context = _context(inquiry, message)
+            mail.queue(template="inquiry_received_shop", to=settings.SHOP_CONTACT_EMAIL, context=context)
+            mail.queue(template="inquiry_visitor_receipt", to=inquiry.visitor_email, context=context)
+    except IntegrityError:
+        existing = Inquiry.objects.filter(submission_key=submission_key, company__isnull=True).first()
         if existing is None:
             raise
         return existing, False
@@ -94,6 +153,9 @@ def reply_as_staff(*, inquiry: Inquiry, by, body: str) -> InquiryMessage:
     message = InquiryMessage.objects.create(inquiry=inquiry, author=by, from_staff=True, body=body.strip())
     inquiry.status = Inquiry.Status.ANSWERED
     inquiry.save(update_fields=["status", "updated_at"])
+    if inquiry.from_visitor:  # no thread page for a visitor: the answer itself goes by email
+        mail.queue(template="inquiry_visitor_answered", to=inquiry.visitor_email, context=_context(inquiry, message))
+        return message
     buyer = inquiry.created_by
     if buyer is not None and buyer.email:
         mail.queue(template="inquiry_answered", to=buyer.email, context=_context(inquiry, message))

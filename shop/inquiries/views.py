@@ -13,7 +13,7 @@ from shop.catalogue import selectors
 from shop.companies.access import MemberRequiredMixin
 
 from . import services
-from .forms import InquiryForm, MessageForm
+from .forms import InquiryForm, MessageForm, VisitorInquiryForm
 from .models import Inquiry
 
 Order = get_model("order", "Order")
@@ -59,12 +59,12 @@ class InquiryCreateView(MemberRequiredMixin, View):
                 initial["subject"] = services.pre_application_subject(product)
             else:
                 initial["subject"] = f"商品について: {product.get_title()}（{product.upc}）"
-        return self._render(request, InquiryForm(initial=initial, product=product), product, order)
+        return self._render(request, InquiryForm(initial=initial, product=product, order=order), product, order)
 
     def post(self, request):
         product = self._product(request.POST.get("product"))
         order = self._order(request.POST.get("order") or request.GET.get("order"))
-        form = InquiryForm(request.POST, product=product)
+        form = InquiryForm(request.POST, product=product, order=order)
         if not form.is_valid():
             return self._render(request, form, product, order)
         inquiry, created = services.open_inquiry(
@@ -73,6 +73,7 @@ class InquiryCreateView(MemberRequiredMixin, View):
             body=form.cleaned_data["body"],
             product=product,
             order=order,
+            category=form.cleaned_data.get("category", ""),
             submission_key=_submission_key(request),
         )
         if created:
@@ -80,6 +81,39 @@ class InquiryCreateView(MemberRequiredMixin, View):
                 request, f"お問い合わせ（{inquiry.number}）を受け付けました。当店からの回答はメールでお知らせします。"
             )
         return redirect("inquiries:inquiry-detail", number=inquiry.number)
+
+
+class VisitorInquiryView(View):
+    """「お問い合わせ」 for visitors (I1): pre-sales questions without an account; members use their own form."""
+
+    template_name = "inquiries/visitor_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and hasattr(request.user, "member"):
+            return redirect("inquiries:inquiry-create")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": VisitorInquiryForm()})
+
+    def post(self, request):
+        form = VisitorInquiryForm(request.POST)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form}, status=400)
+        data = form.cleaned_data
+        if data["website"]:  # a robot: answer as if accepted, keep nothing
+            return render(request, "inquiries/visitor_done.html", {"inquiry": None})
+        inquiry, _ = services.open_visitor_inquiry(
+            name=data["name"],
+            company_name=data["company_name"],
+            email=data["email"],
+            phone=data["phone"],
+            category=data["category"],
+            subject=data["subject"],
+            body=data["body"],
+            submission_key=_submission_key(request),
+        )
+        return render(request, "inquiries/visitor_done.html", {"inquiry": inquiry})
 
 
 class InquiryListView(MemberRequiredMixin, TemplateView):

@@ -254,3 +254,66 @@ def test_staff_answer_a_pre_application_with_a_custom_quote_the_buyer_can_order(
     )
     order = quote.orders.get()
     assert [(line.upc, line.quantity) for line in order.lines.all()] == [(PRE_APPLICATION_CODE, 600)]
+
+
+def test_a_visitor_asks_before_joining_and_gets_the_answer_by_email(
+    client, staff_client, django_capture_on_commit_callbacks
+):
+    # covers: I1, I2
+    page = client.get("/")
+    contact = _page(page).select_one("a.site-footer__contact")["href"]
+    assert contact == "/shop/inquiries/contact/"
+    form = _page(client.get(contact)).select_one("form.visitor-inquiry-form")
+    key = form.select_one("input[name=submission_key]")["value"]
+    data = {
+        "submission_key": key,
+        "company_name": "株式会社みらい設計",
+        "name": "山田 花子",
+        "email": "hanako@mirai-sekkei.example.jp",
+        "phone": "０３－１２３４－５６７８",
+        "category": "product",
+        "subject": "CADソフトのライセンス形態について",
+        "body": "10名で使う場合、どの契約が適していますか。",
+        "website": "",
+    }
+    refused = client.post(contact, {**data, "email": "not-an-address"})
+    assert refused.status_code == 400 and "メールアドレスの形式" in refused.content.decode()
+    django_mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(contact, data)
+        client.post(contact, data)  # sent twice
+    inquiry = Inquiry.objects.get(visitor_email="hanako@mirai-sekkei.example.jp")
+    assert inquiry.number in done.content.decode() and inquiry.company is None
+    assert inquiry.category == "product" and inquiry.visitor_phone == "03-1234-5678"
+    assert sorted(m.to[0] for m in django_mail.outbox) == sorted(
+        [settings.SHOP_CONTACT_EMAIL, "hanako@mirai-sekkei.example.jp"]
+    )
+
+    django_mail.outbox.clear()
+    staff_page = staff_client.get(f"/shop/dashboard/inquiries/{inquiry.number}/").content.decode()
+    assert "株式会社みらい設計" in staff_page and "hanako@mirai-sekkei.example.jp" in staff_page
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(
+            f"/shop/dashboard/inquiries/{inquiry.number}/", {"body": "年間サブスクリプションをお勧めします。"}
+        )
+    [answer] = django_mail.outbox
+    assert answer.to == ["hanako@mirai-sekkei.example.jp"] and "年間サブスクリプションをお勧めします。" in answer.body
+
+
+def test_a_robot_filling_the_hidden_field_is_thanked_but_nothing_is_kept(client):
+    # covers: I1
+    response = client.post(
+        "/shop/inquiries/contact/",
+        {
+            "company_name": "x", "name": "x", "email": "bot@example.com", "category": "other",
+            "subject": "win", "body": "spam", "website": "http://spam.example",
+        },
+    )  # fmt: skip
+    assert response.status_code == 200 and not Inquiry.objects.filter(visitor_email="bot@example.com").exists()
+
+
+def test_a_member_inquiry_keeps_the_category_chosen(client, members):
+    # covers: I1
+    client.force_login(members["K0000002"].user)
+    client.post(NEW, {"category": "billing", "subject": "請求書の宛名", "body": "宛名を変更できますか。"})
+    assert Inquiry.objects.get(subject="請求書の宛名").category == "billing"
