@@ -31,6 +31,7 @@ urlpatterns = [
     path("shop/mypage/favourites/", include("shop.favourites.urls")),
     path("shop/quotes/", include("shop.quotes.urls")),
     path("shop/inquiries/", include("shop.inquiries.urls")),
+    path("shop/orders/", include("shop.billing.urls")),  # an order's qualified documents (P5)
     path("shop/orders/", include("shop.order.urls")),
     path("shop/approvals/", include("shop.approvals.urls")),
     path("shop/attachments/", include("shop.attachments.urls")),

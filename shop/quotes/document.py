@@ -3,57 +3,26 @@
 `content(quote)` turns a quote into display strings once (amounts as ¥1,234,
 times in Japan time, issuer details from settings, tax per rate from the one
 tax module), so the print page and the PDF can never show different figures.
-`render_pdf(quote)` lays that content out with reportlab; the line table
-repeats its header on every page, so a long quote simply runs on. The PDF
-embeds a subset of the TrueType font in `KOBAI_PDF_FONT`; if that file is
-missing it falls back to reportlab's built-in HeiseiKakuGo-W5 (not embedded)
-and logs a warning rather than failing.
+`render_pdf(quote)` hands that content to the shop's one document layout,
+`shop.billing.pdf` (shared with 納品書 兼 注文請書 and 請求書, P5): A4, the
+embedded Japanese font with its fallback, and a line table that repeats its
+header on every page, so a long quote simply runs on.
 """
 
 from __future__ import annotations
 
-import functools
-import io
-import logging
 from dataclasses import dataclass
-from decimal import Decimal
-from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.utils import timezone
-from reportlab.lib import colors
-from reportlab.lib.enums import TA_RIGHT
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from shop.billing import pdf
+from shop.billing.pdf import FALLBACK_FONT, NO_CODE, Row, yen  # noqa: F401  (this module's public names)
 
 from . import services
 from .models import Quote
 
-logger = logging.getLogger(__name__)
-
 TITLE = "御見積書"
-NO_CODE = "カタログ外"
-FALLBACK_FONT = "HeiseiKakuGo-W5"
-
-
-def yen(amount: Decimal | int) -> str:
-    return f"¥{Decimal(amount):,.0f}"
-
-
-@dataclass(frozen=True)
-class Row:
-    code: str
-    name: str
-    maker: str
-    note: str
-    quantity: str
-    unit_price: str
-    amount: str
 
 
 @dataclass(frozen=True)
@@ -69,10 +38,6 @@ class Content:
     total: str
     resale: str
     note: str
-
-
-def _date(moment) -> str:
-    return f"{moment.year}年{moment.month}月{moment.day}日"
 
 
 def content(quote: Quote) -> Content:
@@ -99,19 +64,9 @@ def content(quote: Quote) -> Content:
     return Content(
         number=quote.number,
         recipient=f"{quote.company.name} 御中",
-        issued=_date(issued),
-        valid_until=f"{_date(valid)} {valid:%H:%M}",
-        issuer=tuple(
-            filter(
-                None,
-                (
-                    settings.SHOP_ISSUER_NAME,
-                    settings.SHOP_ISSUER_POSTCODE and f"〒{settings.SHOP_ISSUER_POSTCODE}",
-                    settings.SHOP_ISSUER_ADDRESS,
-                    settings.SHOP_ISSUER_PHONE and f"TEL {settings.SHOP_ISSUER_PHONE}",
-                ),
-            )
-        ),
+        issued=pdf.japanese_date(issued),
+        valid_until=f"{pdf.japanese_date(valid)} {valid:%H:%M}",
+        issuer=pdf.issuer_lines(),
         registration_number=settings.SHOP_ISSUER_REGISTRATION_NUMBER,
         rows=rows,
         totals=totals,
@@ -121,111 +76,22 @@ def content(quote: Quote) -> Content:
     )
 
 
-@functools.cache
-def _font(path: str) -> str:
-    """Register the document font once per process; return its reportlab name."""
-    try:
-        pdfmetrics.registerFont(TTFont("KobaiGothic", path))  # subset-embedded: text stays extractable
-        return "KobaiGothic"
-    except Exception as exc:  # missing, unreadable or not a TrueType font
-        logger.warning("PDF font %r unusable (%s); falling back to %s", path, exc, FALLBACK_FONT)
-        pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT))
-        return FALLBACK_FONT
+def document(c: Content) -> pdf.Document:
+    """The quote's content in the shop's document layout (the print page shows the same words)."""
+    return pdf.Document(
+        title=TITLE,
+        number=c.number,
+        recipient=c.recipient,
+        lead="下記のとおりお見積り申し上げます。",
+        headline=f"御見積金額(税込)　{c.total}",
+        meta=(f"見積番号: {c.number}", f"発行日: {c.issued}", f"有効期限: {c.valid_until}"),
+        issuer=c.issuer,
+        registration_number=c.registration_number,
+        rows=c.rows,
+        totals=c.totals,
+        remarks=tuple(filter(None, (c.resale, c.note and f"備考: {c.note}"))),
+    )
 
 
 def render_pdf(quote: Quote) -> bytes:
-    c = content(quote)
-    font = _font(settings.KOBAI_PDF_FONT)
-
-    def style(size=9, **kw):
-        return ParagraphStyle(f"s{size}", fontName=font, fontSize=size, leading=size * 1.4, **kw)
-
-    def para(text, size=9, **kw):
-        return Paragraph(escape(text).replace("\n", "<br/>"), style(size, **kw))
-
-    body, small = style(), style(7.5, textColor=colors.dimgrey)
-    width = A4[0] - 30 * mm
-
-    head = Table(
-        [
-            [
-                [
-                    para(c.recipient, 14),
-                    Spacer(0, 4 * mm),
-                    para("下記のとおりお見積り申し上げます。"),
-                    Spacer(0, 2 * mm),
-                    para(f"御見積金額(税込)　{c.total}", 13),
-                ],
-                [
-                    para(f"見積番号: {c.number}", alignment=TA_RIGHT),
-                    para(f"発行日: {c.issued}", alignment=TA_RIGHT),
-                    para(f"有効期限: {c.valid_until}", alignment=TA_RIGHT),
-                    Spacer(0, 4 * mm),
-                    *(para(text, alignment=TA_RIGHT) for text in c.issuer),
-                    para(f"登録番号: {c.registration_number}", alignment=TA_RIGHT),
-                ],
-            ]
-        ],
-        colWidths=[width * 0.55, width * 0.45],
-    )
-    head.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (0, 0), 0)]))
-
-    def name_cell(row: Row):
-        cell = [Paragraph(escape(row.name), body)]
-        cell += [Paragraph(escape(text), small) for text in (row.maker and f"メーカ: {row.maker}", row.note) if text]
-        return cell
-
-    lines = Table(
-        [["商品コード", "商品名", "数量", "単価(税抜)", "金額(税抜)"]]
-        + [[Paragraph(escape(r.code), body), name_cell(r), r.quantity, r.unit_price, r.amount] for r in c.rows],
-        colWidths=[38 * mm, 72 * mm, 16 * mm, 27 * mm, 27 * mm],
-        repeatRows=1,
-    )
-    lines.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), font, 9),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8ecf1")),
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
-            ]
-        )
-    )
-
-    totals = Table([list(t) for t in c.totals], colWidths=[35 * mm, 35 * mm], hAlign="RIGHT")
-    totals.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), font, 9),
-                ("FONT", (0, -1), (-1, -1), font, 11),
-                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.grey),
-            ]
-        )
-    )
-
-    story = [para(TITLE, 20, alignment=1), Spacer(0, 6 * mm), head, Spacer(0, 6 * mm), lines, Spacer(0, 4 * mm)]
-    story.append(totals)
-    for label, text in (("", c.resale), ("備考", c.note)):
-        if text:
-            story += [Spacer(0, 4 * mm), para(f"{label}: {text}" if label else text)]
-
-    def footer(canvas, doc):
-        canvas.saveState()
-        canvas.setFont(font, 8)
-        canvas.drawRightString(A4[0] - 15 * mm, 10 * mm, f"{c.number}　{doc.page}")
-        canvas.restoreState()
-
-    buffer = io.BytesIO()
-    SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=18 * mm,
-        title=f"{TITLE} {c.number}",
-        author=settings.SHOP_ISSUER_NAME,
-    ).build(story, onFirstPage=footer, onLaterPages=footer)
-    return buffer.getvalue()
+    return pdf.render(document(content(quote)))

@@ -1,12 +1,10 @@
 """見積書 (Q2): the printable page and the PDF of one of the company's quotes."""
 
-from urllib.parse import quote as urlquote
-
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views import View
 from django.views.generic import TemplateView
 
+from shop.billing import pdf
 from shop.companies.access import MemberRequiredMixin
 
 from . import document
@@ -35,9 +33,6 @@ class QuotePrintView(QuoteDocumentMixin, TemplateView):
 class QuotePdfView(QuoteDocumentMixin, View):
     def get(self, request, number):
         quote = self.get_quote()
-        response = HttpResponse(document.render_pdf(quote), content_type="application/pdf")
-        filename = f"見積書_{quote.number}.pdf"
-        response["Content-Disposition"] = (
-            f"attachment; filename=\"quote_{quote.number}.pdf\"; filename*=UTF-8''{urlquote(filename)}"
+        return pdf.download(
+            document.render_pdf(quote), filename=f"見積書_{quote.number}.pdf", fallback=f"quote_{quote.number}.pdf"
         )
-        return response

@@ -29,6 +29,7 @@ pytestmark = pytest.mark.django_db
 
 Order = get_model("order", "Order")
 Line = get_model("order", "Line")
+OrderStatusChange = get_model("order", "OrderStatusChange")
 UserAddress = get_model("address", "UserAddress")
 Country = get_model("address", "Country")
 Email = get_model("communication", "Email")
@@ -116,6 +117,7 @@ def world(django_user_model):
     country, _ = Country.objects.get_or_create(iso_3166_1_a2="JP", defaults={"name": "日本", "printable_name": "日本"})
     order = Order.objects.create(
         number="B-100001",
+        status="delivered",
         user=user_b,
         company=b,
         currency="JPY",
@@ -123,6 +125,8 @@ def world(django_user_model):
         total_excl_tax=Decimal("1000"),
         date_placed=timezone.now(),
     )
+    # delivered, so its qualified documents (P5) exist for B社 and the 404 below is the company scope alone
+    OrderStatusChange.objects.create(order=order, old_status="arranging", new_status="delivered")
     line = Line.objects.create(
         order=order,
         partner_name="Kobai",
@@ -213,6 +217,8 @@ def _cases(o):
             o["attachment"],
         ),
         "orders:order-reorder": (reverse("orders:order-reorder", args=[o["order"].number]), o["order"]),
+        "billing:delivery-note": (reverse("billing:delivery-note", args=[o["order"].number]), o["order"]),
+        "billing:invoice": (reverse("billing:invoice", args=[o["order"].number]), o["order"]),
         "customer:order": (reverse("customer:order", args=[o["order"].number]), o["order"]),
         "customer:order-line": (reverse("customer:order-line", args=[o["order"].number, o["line"].pk]), o["order"]),
         "customer:address-detail": (reverse("customer:address-detail", args=[o["user_address"].pk]), o["user_address"]),
