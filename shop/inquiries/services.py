@@ -54,6 +54,34 @@ def category_for(*, product=None, order=None, chosen: str = "") -> str:
     return chosen if chosen in Inquiry.Category.values else Inquiry.Category.OTHER
 
 
+def _open(*, scope: dict, submission_key: UUID | None, author, body: str, receipt: tuple[str, str], **fields):
+    """Create an inquiry and its first message once per submission key (within `scope`); (inquiry, created)."""
+
+    def existing():
+        if submission_key is None:
+            return None
+        return Inquiry.objects.filter(submission_key=submission_key, **scope).first()
+
+    if (found := existing()) is not None:
+        return found, False
+    try:
+        with transaction.atomic():
+            inquiry = Inquiry.objects.create(
+                number=numbering.next_number(kind="inquiry", prefix="I"), submission_key=submission_key, **fields
+            )
+            message = InquiryMessage.objects.create(inquiry=inquiry, author=author, body=body.strip())
+            context = _context(inquiry, message)
+            mail.queue(template="inquiry_received_shop", to=settings.SHOP_CONTACT_EMAIL, context=context)
+            template, to = receipt
+            if to:
+                mail.queue(template=template, to=to, context=context)
+    except IntegrityError:  # the same form sent twice at once: the first one won
+        if (found := existing()) is None:
+            raise
+        return found, False
+    return inquiry, True
+
+
 def open_inquiry(
     *,
     member,
@@ -64,34 +92,20 @@ def open_inquiry(
     category: str = "",
     submission_key: UUID | None = None,
 ) -> tuple[Inquiry, bool]:
-    """Create the inquiry with its first message; returns (inquiry, created)."""
-    if submission_key is not None:
-        existing = Inquiry.objects.filter(submission_key=submission_key, company=member.company).first()
-        if existing is not None:
-            return existing, False
-    try:
-        with transaction.atomic():
-            inquiry = Inquiry.objects.create(
-                number=numbering.next_number(kind="inquiry", prefix="I"),
-                company=member.company,
-                created_by=member.user,
-                product=product,
-                order=order,
-                category=category_for(product=product, order=order, chosen=category),
-                subject=subject.strip(),
-                submission_key=submission_key,
-            )
-            message = InquiryMessage.objects.create(inquiry=inquiry, author=member.user, body=body.strip())
-            context = _context(inquiry, message)
-            mail.queue(template="inquiry_received_shop", to=settings.SHOP_CONTACT_EMAIL, context=context)
-            if member.user.email:
-                mail.queue(template="inquiry_receipt", to=member.user.email, context=context)
-    except IntegrityError:  # the same form sent twice at once: the first one won
-        existing = Inquiry.objects.filter(submission_key=submission_key, company=member.company).first()
-        if existing is None:
-            raise
-        return existing, False
-    return inquiry, True
+    """A member's inquiry, company-wide; returns (inquiry, created)."""
+    return _open(
+        scope={"company": member.company},
+        submission_key=submission_key,
+        author=member.user,
+        body=body,
+        receipt=("inquiry_receipt", member.user.email),
+        company=member.company,
+        created_by=member.user,
+        product=product,
+        order=order,
+        category=category_for(product=product, order=order, chosen=category),
+        subject=subject.strip(),
+    )
 
 
 def open_visitor_inquiry(
@@ -106,32 +120,19 @@ def open_visitor_inquiry(
     submission_key: UUID | None = None,
 ) -> tuple[Inquiry, bool]:
     """A visitor's pre-sales question (I1): no company, answered by email to the address given."""
-    if submission_key is not None:
-        existing = Inquiry.objects.filter(submission_key=submission_key, company__isnull=True).first()
-        if existing is not None:
-            return existing, False
-    try:
-        with transaction.atomic():
-            inquiry = Inquiry.objects.create(
-                number=numbering.next_number(kind="inquiry", prefix="I"),
-                category=category_for(chosen=category),
-                visitor_name=name.strip(),
-                visitor_company_name=company_name.strip(),
-                visitor_email=email.strip(),
-                visitor_phone=phone.strip(),
-                subject=subject.strip(),
-                submission_key=submission_key,
-            )
-            message = InquiryMessage.objects.create(inquiry=inquiry, body=body.strip())
-            context = _context(inquiry, message)
-            mail.queue(template="inquiry_received_shop", to=settings.SHOP_CONTACT_EMAIL, context=context)
-            mail.queue(template="inquiry_visitor_receipt", to=inquiry.visitor_email, context=context)
-    except IntegrityError:
-        existing = Inquiry.objects.filter(submission_key=submission_key, company__isnull=True).first()
-        if existing is None:
-            raise
-        return existing, False
-    return inquiry, True
+    return _open(
+        scope={"company__isnull": True},
+        submission_key=submission_key,
+        author=None,
+        body=body,
+        receipt=("inquiry_visitor_receipt", email.strip()),
+        category=category_for(chosen=category),
+        visitor_name=name.strip(),
+        visitor_company_name=company_name.strip(),
+        visitor_email=email.strip(),
+        visitor_phone=phone.strip(),
+        subject=subject.strip(),
+    )
 
 
 @transaction.atomic
