@@ -34,6 +34,10 @@ HAYSTACK_CONNECTIONS["default"]["PATH"] = os.environ.get("BENCH_HAYSTACK_PATH", 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(BENCH_OUT / "private")},
+    },
 }
 MEDIA_ROOT = BENCH_OUT / "media"
 
