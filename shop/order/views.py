@@ -24,7 +24,10 @@ Order = get_model("order", "Order")
 
 
 class OrderFormMixin(MemberRequiredMixin):
-    """The order form (O3) and its outcome, shared by the basket checkout and ordering a quote."""
+    """The order form (O3) and its outcome, shared by the basket checkout and ordering a quote.
+
+    A view using it defines `place(form, details)`, which places the order from its own source.
+    """
 
     form_class = CheckoutForm
 
@@ -39,9 +42,6 @@ class OrderFormMixin(MemberRequiredMixin):
         ctx["card_allowed"] = placement.card_allowed(self.member)
         ctx["card_not_allowed"] = placement.CARD_NOT_ALLOWED
         return ctx
-
-    def place(self, form, details):
-        raise NotImplementedError
 
     def refused(self, form, refusal, documents):
         """Show the form again with the message; files already uploaded are kept, not asked for again."""
