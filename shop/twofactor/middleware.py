@@ -1,14 +1,16 @@
 """Second factor where it is required (M11).
 
-- Staff areas (Oscar dashboard, Wagtail admin, Django admin) are refused to a
-  signed-in staff user or CMS editor whose session was not verified with a
-  TOTP device: mandatory for staff and editors.
+- Staff areas (Oscar dashboard, Wagtail admin, Django admin, the payment
+  simulators' console) are refused to every signed-in user whose session was
+  not verified with a device: staff, CMS editors, Oscar partner users, anyone.
+  The area's own permission checks come after this one.
 - A buyer must verify on every page when their company administrator made it
   mandatory for the company, or when they enrolled a device themselves
   (optional for buyers).
 
-Such a user is sent to enrol a device (if they have none) or to enter a code,
-and comes back to where they were going. Anonymous visitors pass through:
+Such a user is sent to enter a code, or (with no device yet) to the set-up
+page, which only opens from a link mailed to the account (services.py), and
+comes back to where they were going. Anonymous visitors pass through:
 each area's own login page handles them.
 """
 
@@ -48,8 +50,8 @@ def requires_second_factor(request) -> bool:
         # the login pages of these areas stay reachable
         if path.rstrip("/").endswith(("/login", "/logout")):
             return False
-        # only people these areas admit; a buyer is refused by the area itself
-        return user.is_staff or user.has_perm("wagtailadmin.access_admin")
+        # fail closed: whoever is signed in, the area is entered only from a verified session
+        return True
     return _buyer_requires(user)
 
 
@@ -59,6 +61,6 @@ class StaffTwoFactorMiddleware:
 
     def __call__(self, request):
         if requires_second_factor(request):
-            target = "twofactor:verify" if user_has_device(request.user, confirmed=True) else "twofactor:enrol"
+            target = "twofactor:verify" if user_has_device(request.user, confirmed=True) else "twofactor:enrol-start"
             return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
