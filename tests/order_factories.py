@@ -66,10 +66,12 @@ def make_order(*, member, codes=("MS-M365BS-1Y",), status=order_status.ACCEPTED,
 
 
 def staff_client(user_model, username="orders1"):
-    """A signed-in staff member past the second factor (the dashboard needs it, M11)."""
+    """A signed-in 受注管理 staff member past the second factor (the dashboard needs it, M11)."""
+    from shop.accounts.roles import grant
     from tests.functional.test_staff_two_factor import code_for
 
     staff = user_model.objects.create_user(username, f"{username}@kobai.example", "pw", is_staff=True)
+    grant(staff, "orders")  # 受注管理 (S1)
     device = TOTPDevice.objects.create(user=staff, name="phone", confirmed=True)
     client = Client()
     client.force_login(staff)

@@ -2,8 +2,8 @@
 
 Members see their own company's documents (M6: another company's answers 404);
 a document not yet bound to an order is still part of its uploader's checkout,
-so only the uploader sees it. Staff download from the dashboard, behind its
-second factor (M11). The response always downloads (never renders inline),
+so only the uploader sees it. Staff of 受注管理 download from the dashboard,
+behind its second factor (M11). The response always downloads (never renders inline),
 with the buyer's file name (RFC 6266/5987) and nosniff.
 """
 
@@ -12,13 +12,12 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
-from django.utils.decorators import method_decorator
 from django.views import View
 
+from shop.accounts.roles import VIEW_ATTACHMENTS, StaffPermissionRequiredMixin
 from shop.companies.access import MemberRequiredMixin
 
 from .models import Attachment
@@ -53,7 +52,10 @@ class AttachmentDownloadView(MemberRequiredMixin, View):
         return download_response(get_object_or_404(visible, pk=pk))
 
 
-@method_decorator(staff_member_required, name="dispatch")
-class StaffAttachmentDownloadView(View):
+class StaffAttachmentDownloadView(StaffPermissionRequiredMixin, View):
+    """受注管理 staff download any company's document (the dashboard also asks for a verified session)."""
+
+    permission_required = VIEW_ATTACHMENTS
+
     def get(self, request, pk):
         return download_response(get_object_or_404(Attachment, pk=pk))

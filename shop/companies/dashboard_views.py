@@ -2,12 +2,12 @@
 
 from django import forms
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.decorators import method_decorator
 from django.views import View
 
+from shop.accounts.roles import SCREEN_APPLICATIONS, StaffPermissionRequiredMixin
 from shop.billing import business_days
 
 from . import activation, screening
@@ -25,8 +25,9 @@ class RejectForm(forms.Form):
     )
 
 
-@method_decorator(staff_member_required, name="dispatch")
-class ApplicationListView(View):
+class ApplicationListView(StaffPermissionRequiredMixin, View):
+    permission_required = SCREEN_APPLICATIONS
+
     def get(self, request):
         now = timezone.now()
         pending = list(MembershipApplication.objects.filter(status=MembershipApplication.Status.PENDING))
@@ -48,8 +49,8 @@ class ApplicationListView(View):
         )
 
 
-@method_decorator(staff_member_required, name="dispatch")
-class ApplicationDetailView(View):
+class ApplicationDetailView(StaffPermissionRequiredMixin, View):
+    permission_required = SCREEN_APPLICATIONS
     template_name = "companies/dashboard/application_detail.html"
 
     def _context(self, application, reject_form=None):
@@ -80,7 +81,11 @@ class ApplicationDetailView(View):
                     request, f"{application.company_name} のお申し込みを却下し、理由をメールで送信しました。"
                 )
             elif action == "reissue":
-                member = get_object_or_404(Member, pk=request.POST.get("member"), company_id=application.company_id)
+                try:
+                    member_pk = int(request.POST.get("member", ""))
+                except ValueError:  # not an id (a tampered form): no such member, not a 500
+                    raise Http404 from None
+                member = get_object_or_404(Member, pk=member_pk, company_id=application.company_id)
                 screening.reissue_first_password(member=member)
                 messages.success(request, f"{member.user.username} にパスワード設定用リンクを再発行しました。")
             else:

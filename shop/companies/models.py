@@ -118,6 +118,8 @@ class MembershipApplication(models.Model):
         indexes = [models.Index(fields=["status", "submitted_at"])]
         verbose_name = _("membership application")
         verbose_name_plural = _("membership applications")
+        # 会員審査 (shop/accounts/roles.py)
+        permissions = [("screen_application", "Can screen membership applications and look after members")]
 
     def __str__(self) -> str:
         return f"{self.company_name}（{self.applicant_name}）"

@@ -6,6 +6,17 @@ from django.contrib.auth import get_user_model
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 DEMO_ADMIN = {"username": "admin", "email": "admin@kobai.example", "password": "kobai-admin-2026"}
+# One staff member per role (S1, shop/accounts/roles.py): login id, role key, family name. Each has a
+# confirmed TOTP device (`manage.py show_totp <login>`). The content editor works in Wagtail only.
+DEMO_STAFF_PASSWORD = "kobai-staff-2026"
+DEMO_STAFF = [
+    ("staff-screening", "screening", "審査"),
+    ("staff-orders", "orders", "受注"),
+    ("staff-credit", "credit", "与信"),
+    ("staff-catalogue", "catalogue", "商品"),
+    ("staff-inquiries", "inquiries", "窓口"),
+    ("editor", "content", "編集"),
+]
 
 DEMO_COMPANY = {
     "name": "株式会社デモ商事",
@@ -36,6 +47,34 @@ def ensure_superuser():
     if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
     return user
+
+
+def ensure_staff_users():
+    """The demo staff, one per role, in their role's group (the groups are made or updated first)."""
+    from shop.accounts import roles
+
+    groups = roles.ensure_roles()
+    User = get_user_model()
+    users = []
+    for username, key, family in DEMO_STAFF:
+        role = roles.BY_KEY[key]
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "email": f"{username}@kobai.example",
+                "is_staff": role.shop_dashboard,  # the editor needs Wagtail's permission only
+                "last_name": family,
+                "first_name": "担当",
+            },
+        )
+        if created:
+            user.set_password(DEMO_STAFF_PASSWORD)
+            user.save()
+        user.groups.add(groups[key])
+        if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            TOTPDevice.objects.create(user=user, name="demo", confirmed=True)
+        users.append(user)
+    return users
 
 
 def ensure_demo_company():

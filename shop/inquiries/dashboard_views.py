@@ -1,11 +1,11 @@
 """Staff side of inquiries in the dashboard (I2, S1): open ones first, answer, close."""
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Case, IntegerField, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.decorators import method_decorator
 from django.views import View
+
+from shop.accounts.roles import ANSWER_INQUIRIES, StaffPermissionRequiredMixin
 
 from . import services
 from .forms import StaffAnswerForm
@@ -19,8 +19,9 @@ STATUS_ORDER = Case(
 )
 
 
-@method_decorator(staff_member_required, name="dispatch")
-class InquiryListView(View):
+class InquiryListView(StaffPermissionRequiredMixin, View):
+    permission_required = ANSWER_INQUIRIES
+
     def get(self, request):
         status = request.GET.get("status", "")
         inquiries = Inquiry.objects.select_related("company", "created_by", "product")
@@ -35,8 +36,8 @@ class InquiryListView(View):
         )
 
 
-@method_decorator(staff_member_required, name="dispatch")
-class InquiryDetailView(View):
+class InquiryDetailView(StaffPermissionRequiredMixin, View):
+    permission_required = ANSWER_INQUIRIES
     template_name = "inquiries/dashboard/detail.html"
 
     def _render(self, request, inquiry, form, status=200):

@@ -68,6 +68,8 @@ class Inquiry(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = verbose_name_plural = "問い合わせ"
+        # 問い合わせ対応 (shop/accounts/roles.py)
+        permissions = [("answer_inquiry", "Can answer and close inquiries")]
 
     def __str__(self) -> str:
         return self.number

@@ -1,6 +1,8 @@
-"""Cancelling an order (O5): staff only, with a reason; the buyer is told.
+"""Cancelling an order (O5): 受注管理 staff only, with a reason; the buyer is told.
 
-Buyers cannot cancel a confirmed order. Staff cancel with a reason (and an
+Buyers cannot cancel a confirmed order. Staff holding the order permission
+(`order.manage_orders`, role 受注管理: a cancel voids a card charge) cancel
+with a reason (and an
 order whose deferred invoice the partner rejects after review is cancelled
 the same way, with that reason): the
 order becomes キャンセル, its credit reservation goes back to the company's
@@ -12,7 +14,9 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext
 
+from shop.accounts.roles import MANAGE_ORDERS
 from shop.companies import credit
 from shop.notifications import mail
 from shop.payments import settlement
@@ -29,8 +33,8 @@ PARTNER_REJECTED = "決済会社（請求書払い）の審査の結果、この
 
 
 def cancel(*, order, by, reason: str):
-    if not getattr(by, "is_staff", False):
-        raise CancelRefused("注文のキャンセルは当店スタッフだけが行えます。")
+    if not (getattr(by, "is_active", False) and by.has_perm(MANAGE_ORDERS)):
+        raise CancelRefused(gettext("Only staff who handle orders can cancel an order."))
     if not reason.strip():
         raise CancelRefused("キャンセルの理由を入力してください。")
     return _cancel(order=order, reason=reason)

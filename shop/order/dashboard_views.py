@@ -11,13 +11,13 @@ factor (M11).
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.generic import ListView
 from oscar.core.loading import get_model
+
+from shop.accounts.roles import MANAGE_ORDERS, StaffPermissionRequiredMixin
 
 from . import cancellation, contracts, fulfilment, status
 from .dashboard_forms import CancelForm, ContractPeriodForm, StatusMoveForm
@@ -25,8 +25,8 @@ from .dashboard_forms import CancelForm, ContractPeriodForm, StatusMoveForm
 Order = get_model("order", "Order")
 
 
-@method_decorator(staff_member_required, name="dispatch")
-class OrderListView(ListView):
+class OrderListView(StaffPermissionRequiredMixin, ListView):
+    permission_required = MANAGE_ORDERS
     template_name = "order/dashboard/order_list.html"
     context_object_name = "orders"
     paginate_by = 50
@@ -54,8 +54,8 @@ class OrderListView(ListView):
         )
 
 
-@method_decorator(staff_member_required, name="dispatch")
-class OrderDetailView(View):
+class OrderDetailView(StaffPermissionRequiredMixin, View):
+    permission_required = MANAGE_ORDERS
     template_name = "order/dashboard/order_detail.html"
 
     def _order(self, number):

@@ -51,6 +51,10 @@ class Order(AbstractOrder):
             for line in self.lines.all()
         )
 
+    class Meta(AbstractOrder.Meta):
+        # 受注管理 (shop/accounts/roles.py)
+        permissions = [("manage_orders", "Can handle orders: status, cancellation, contract periods")]
+
 
 class Line(AbstractLine):
     quote_line = models.ForeignKey(

@@ -14,14 +14,13 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
-from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.generic import ListView
 
+from shop.accounts.roles import MANAGE_CREDIT, StaffPermissionRequiredMixin
 from shop.companies.models import Company
 
 from . import invoice, screening
@@ -51,8 +50,8 @@ def _back(request):
     return response
 
 
-@method_decorator(staff_member_required, name="dispatch")
-class CreditListView(ListView):
+class CreditListView(StaffPermissionRequiredMixin, ListView):
+    permission_required = MANAGE_CREDIT
     template_name = "payments/dashboard/credit_list.html"
     context_object_name = "companies"
     paginate_by = 50
@@ -77,9 +76,10 @@ class CreditListView(ListView):
         return ctx
 
 
-@method_decorator(staff_member_required, name="dispatch")
-class CreditScreenView(View):
+class CreditScreenView(StaffPermissionRequiredMixin, View):
     """「与信審査を実行」: ask the partner to screen the company and keep its answer."""
+
+    permission_required = MANAGE_CREDIT
 
     def post(self, request, pk):
         company = get_object_or_404(Company, pk=pk)
@@ -103,9 +103,10 @@ class CreditScreenView(View):
         return _back(request)
 
 
-@method_decorator(staff_member_required, name="dispatch")
-class CreditLimitView(View):
+class CreditLimitView(StaffPermissionRequiredMixin, View):
     """Set the credit line by hand."""
+
+    permission_required = MANAGE_CREDIT
 
     def post(self, request, pk):
         company = get_object_or_404(Company, pk=pk)

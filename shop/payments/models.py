@@ -55,6 +55,8 @@ class Payment(models.Model):
     class Meta:
         verbose_name = "決済"
         verbose_name_plural = "決済"
+        # 与信管理 (shop/accounts/roles.py)
+        permissions = [("manage_credit", "Can run credit screenings and set companies' credit lines")]
         constraints = [
             models.UniqueConstraint(
                 fields=["method", "reference"], condition=~models.Q(reference=""), name="payment_unique_reference"

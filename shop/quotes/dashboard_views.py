@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.generic import ListView
+
+from shop.accounts.roles import ISSUE_CUSTOM_QUOTES, StaffPermissionRequiredMixin
 
 from . import custom, services
 from .dashboard_forms import (
@@ -26,8 +26,8 @@ from .models import Quote
 LINES = "lines"
 
 
-@method_decorator(staff_member_required, name="dispatch")
-class QuoteListView(ListView):
+class QuoteListView(StaffPermissionRequiredMixin, ListView):
+    permission_required = ISSUE_CUSTOM_QUOTES
     template_name = "quotes/dashboard/quote_list.html"
     context_object_name = "quotes"
     paginate_by = 50
@@ -46,8 +46,9 @@ class QuoteListView(ListView):
         return super().get_context_data(query=self.query, custom_only=self.custom_only, **kwargs)
 
 
-@method_decorator(staff_member_required, name="dispatch")
-class QuoteDetailView(View):
+class QuoteDetailView(StaffPermissionRequiredMixin, View):
+    permission_required = ISSUE_CUSTOM_QUOTES
+
     def get(self, request, number):
         quote = get_object_or_404(
             Quote.objects.select_related("company", "created_by", "requoted_from").prefetch_related("lines"),
@@ -65,8 +66,8 @@ def _submission_key(data) -> uuid.UUID | None:
         return None
 
 
-@method_decorator(staff_member_required, name="dispatch")
-class CustomQuoteCreateView(View):
+class CustomQuoteCreateView(StaffPermissionRequiredMixin, View):
+    permission_required = ISSUE_CUSTOM_QUOTES
     template_name = "quotes/dashboard/quote_create.html"
 
     def _render(self, request, form, formset, key, status=200):

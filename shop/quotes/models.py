@@ -41,6 +41,8 @@ class Quote(models.Model):
     class Meta:
         ordering = ["-issued_at", "-pk"]
         verbose_name = verbose_name_plural = "見積"
+        # 受注管理: staff see every quote and issue 個別見積 (shop/accounts/roles.py)
+        permissions = [("issue_custom_quote", "Can see all quotes and issue custom quotes")]
 
     def __str__(self) -> str:
         return self.number

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from shop.accounts.roles import grant
 from shop.companies.models import Company
 from shop.demo.users import ensure_demo_company
 from shop.payments.models import SimBuyer
@@ -22,6 +23,7 @@ LIST = "/shop/dashboard/credit/"
 @pytest.fixture
 def staff_client(client, django_user_model):
     staff = django_user_model.objects.create_user("credit-staff", "credit@kobai.example", "pw", is_staff=True)
+    grant(staff, "credit")  # 与信管理 (S1)
     device = TOTPDevice.objects.create(user=staff, name="phone", confirmed=True)
     client.force_login(staff)
     client.post("/two-factor/verify/", {"token": code_for(device), "next": "/"})

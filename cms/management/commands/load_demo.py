@@ -1,4 +1,4 @@
-"""Load the whole demo (S2): catalogue, CMS pages, staff superuser; then index it.
+"""Load the whole demo (S2): catalogue, CMS pages, staff superuser and one staff member per role; then index it.
 
 Safe to run repeatedly: every row is keyed on a natural key.
 """
@@ -8,7 +8,15 @@ from django.core.management.base import BaseCommand
 
 from cms.demo import ensure_pages
 from shop.demo.catalogue import load_catalogue
-from shop.demo.users import DEMO_ADMIN, DEMO_PASSWORD, ensure_demo_company, ensure_superuser
+from shop.demo.users import (
+    DEMO_ADMIN,
+    DEMO_PASSWORD,
+    DEMO_STAFF,
+    DEMO_STAFF_PASSWORD,
+    ensure_demo_company,
+    ensure_staff_users,
+    ensure_superuser,
+)
 
 
 class Command(BaseCommand):
@@ -27,6 +35,7 @@ class Command(BaseCommand):
             result = load_catalogue()
             ensure_pages()
             ensure_superuser()
+            ensure_staff_users()  # one per role (S1)
             ensure_demo_company()
         finally:
             if no_index:
@@ -41,4 +50,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"staff login: {DEMO_ADMIN['username']} / {DEMO_ADMIN['password']} (TOTP: manage.py show_totp admin)"
         )
+        staff = ", ".join(username for username, _key, _family in DEMO_STAFF)
+        self.stdout.write(f"staff by role: {staff} / {DEMO_STAFF_PASSWORD} (TOTP: manage.py show_totp <login>)")
         self.stdout.write(f"demo buyers: K0000001 (administrator) … K0000004 (requester) / {DEMO_PASSWORD}")
