@@ -19,6 +19,10 @@ $(VENV)/.installed: requirements.lock
 	$(BIN)/pip install -q -r requirements.lock
 	touch $@
 
+# The demo, the development server and the translation tools run with DEBUG on; without it the
+# settings refuse to start on a missing secret key (see .env.example). DJANGO_DEBUG=0 make run overrides.
+setup run messages: export DJANGO_DEBUG ?= 1
+
 setup: install ## migrate the SQLite database and load the demo (idempotent)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo

@@ -7,12 +7,19 @@ BENCH_HAYSTACK_PATH puts the Whoosh index elsewhere.
 
 import copy
 import os
+import secrets
 from pathlib import Path
 
 import environ
 
-from config.settings import *  # noqa: F401,F403
-from config.settings import BASE_DIR, HAYSTACK_CONNECTIONS
+# Before the project settings are read (they refuse DEBUG off with a missing key or the simulator
+# adapters): a fresh key, inherited by the gunicorn workers bench/run.py starts; the simulator
+# adapters stay chosen (nothing here pays) but /_sim/ is not mounted.
+os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(64))
+os.environ["KOBAI_SIMULATORS_WITHOUT_DEBUG"] = "true"
+
+from config.settings import *  # noqa: E402,F401,F403
+from config.settings import BASE_DIR, HAYSTACK_CONNECTIONS  # noqa: E402
 
 BENCH_OUT = Path(BASE_DIR) / "bench" / "out"
 BENCH_OUT.mkdir(parents=True, exist_ok=True)
@@ -20,6 +27,8 @@ BENCH_OUT.mkdir(parents=True, exist_ok=True)
 ROOT_URLCONF = "bench.urls"
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+# gunicorn on 127.0.0.1 speaks plain HTTP: no redirect to HTTPS (the other production headers stay on)
+SECURE_SSL_REDIRECT = False
 
 DATABASES = {"default": environ.Env().db("BENCH_DATABASE_URL", default=f"sqlite:///{BENCH_OUT / 'bench.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False

@@ -1,4 +1,4 @@
-"""The payment simulators over HTTP, mounted under /_sim/ only when settings.KOBAI_PAYMENT_SIMULATORS is on."""
+"""The payment simulators over HTTP, mounted under /_sim/ only when settings.KOBAI_PAYMENT_SIMULATORS is on (DEBUG or tests)."""
 
 from django.urls import path
 

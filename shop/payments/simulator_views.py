@@ -7,7 +7,16 @@ requests), call the simulator cores and answer with the same JSON objects and
 errors. The partner's operator console (``/_sim/invoice/console/``) stands in
 for the partner's own staff: it decides pending reviews and screenings, bills,
 records payments and redelivers webhooks. Nothing here is mounted unless
-``KOBAI_PAYMENT_SIMULATORS`` is on.
+``KOBAI_PAYMENT_SIMULATORS`` is on (development with DEBUG, and the tests).
+
+The console is for people: it needs a signed-in staff member holding the
+credit role's permission (`CONSOLE_PERMISSION`), a CSRF token on every POST,
+and a verified second factor (its path is in ``KOBAI_OTP_PROTECTED_PREFIXES``).
+A credit line it grants is a whole number of yen up to the simulator's own
+``KOBAI_SIM_INVOICE_CREDIT_LIMIT``. Only the machine-to-machine endpoints are
+CSRF-exempt: the partner API checks each request's HMAC signature, the card
+charge API the gateway's secret key, and the token endpoint is the browser's
+cross-origin call with the public key, as on the real gateway.
 
 The token endpoint receives card numbers, as the real gateway's does: it
 never logs the request body, answers CORS (the real one is on another
@@ -17,13 +26,18 @@ origin), and keeps no card number (see `simulators.card`).
 from __future__ import annotations
 
 import json
+from functools import wraps
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_http_methods
 
 from . import signing
 from .models import SimBuyer, SimInvoiceEvent, SimTransaction
@@ -136,8 +150,51 @@ def invoice_transaction_cancel(request, reference):
 
 # --- deferred-invoice partner: the operator console (the partner's own staff) ---
 
+# The credit role's permission: who may set credit lines in our dashboard may play the partner's credit desk.
+CONSOLE_PERMISSION = "payments.manage_credit"
 
-@csrf_exempt
+
+def console_operator(view):
+    """Signed-in staff with `CONSOLE_PERMISSION` only: others are sent to log in, or refused (403)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not (request.user.is_staff and request.user.has_perm(CONSOLE_PERMISSION)):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _pending_buyer(buyer_id: str) -> str:
+    """The console decides screenings that wait for it; a decided buyer is not re-decided here."""
+    if not SimBuyer.objects.filter(buyer_id=buyer_id, status="pending").exists():
+        raise SimulatorError(404, "buyer_not_pending", gettext("This buyer is not waiting for a screening decision."))
+    return buyer_id
+
+
+def _console_credit_limit(value) -> int:
+    """A whole number of yen from 1 up to the simulator's credit ceiling (KOBAI_SIM_INVOICE_CREDIT_LIMIT)."""
+    ceiling = settings.KOBAI_SIM_INVOICE_CREDIT_LIMIT
+    try:
+        limit = int(str(value).strip())
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= ceiling:
+        raise SimulatorError(
+            400,
+            "invalid_credit_limit",
+            gettext("The credit line must be a whole number of yen from 1 to %(ceiling)s.")
+            % {"ceiling": f"{ceiling:,}"},
+            field="credit_limit",
+        )
+    return limit
+
+
+@require_http_methods(["GET", "POST"])
+@console_operator
 def invoice_console(request):
     sim = InvoicePartnerSimulator.from_settings()
     if request.method == "POST":
@@ -149,9 +206,13 @@ def invoice_console(request):
             "settle": lambda: sim.settle(reference=reference),
             "run-billing": lambda: sim.run_billing(today=timezone.localdate()),
             "approve-buyer": lambda: sim.decide_screening(
-                buyer_id=reference, status="approved", credit_limit=request.POST.get("credit_limit") or 0
+                buyer_id=_pending_buyer(reference),
+                status="approved",
+                credit_limit=_console_credit_limit(request.POST.get("credit_limit", "")),
             ),
-            "reject-buyer": lambda: sim.decide_screening(buyer_id=reference, status="rejected", credit_limit=0),
+            "reject-buyer": lambda: sim.decide_screening(
+                buyer_id=_pending_buyer(reference), status="rejected", credit_limit=0
+            ),
             "deliver": sim.deliver_pending,
         }
         operation = operations.get(action)

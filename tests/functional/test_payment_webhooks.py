@@ -206,9 +206,14 @@ def test_over_http_the_console_decides_and_the_webhook_comes_back(
     loopback,  # noqa: F811
     settings,
     django_capture_on_commit_callbacks,
+    client,
+    django_user_model,
 ):
     # covers: P2
+    import re
+
     import requests
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     settings.KOBAI_INVOICE_PARTNER = "http"
     settings.KOBAI_INVOICE_PARTNER_URL = f"{loopback}/_sim/invoice"
@@ -224,10 +229,23 @@ def test_over_http_the_console_decides_and_the_webhook_comes_back(
     payment = records.record_invoice(
         order_number="K202611-00103", amount=Decimal(1_800_000), authorization=authorization
     )
+    # the console is for the credit desk's staff: a signed-in, two-factor verified session and a CSRF token
+    operator = django_user_model.objects.create_user(
+        "simdesk", "simdesk@kobai.example", "pw-staff-123", is_staff=True, is_superuser=True
+    )
+    device = TOTPDevice.objects.create(user=operator, name="phone", confirmed=True)
+    client.force_login(operator)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    browser = requests.Session()
+    browser.cookies.set(settings.SESSION_COOKIE_NAME, session.session_key)
+    page = browser.get(f"{loopback}/_sim/invoice/console/", timeout=5)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     with django_capture_on_commit_callbacks(execute=True):
-        response = requests.post(
+        response = browser.post(
             f"{loopback}/_sim/invoice/console/",
-            data={"action": "reject", "reference": authorization.reference},
+            data={"action": "reject", "reference": authorization.reference, "csrfmiddlewaretoken": token},
             headers={"Accept": "application/json"},
             timeout=5,
         )
