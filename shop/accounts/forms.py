@@ -8,6 +8,8 @@ from django.contrib.auth.forms import AuthenticationForm
 
 from shop.companies import activation
 
+from . import ratelimits
+
 GENERIC_FAILURE = "お客様IDまたはパスワードが正しくありません。"
 
 
@@ -15,7 +17,8 @@ class BuyerAuthenticationForm(AuthenticationForm):
     """The same message for a wrong ID and a wrong password (M12).
 
     The one exception is the spec's: an account whose first password was not
-    set within 72 hours is told so and sent to the shop (M3).
+    set within 72 hours is told so and sent to the shop (M3); that notice comes
+    only after the attempt was counted by django-axes (see `clean`).
     """
 
     username = forms.CharField(
@@ -42,10 +45,29 @@ class BuyerAuthenticationForm(AuthenticationForm):
         return stored or typed
 
     def clean(self):
+        """Authenticate first, so every attempt goes through django-axes (M12); explain a pending first password
+        only afterwards (M3): such an account can never authenticate, so the notice costs a counted failure."""
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            code = self._first_password_notice()
+            if code is None:
+                raise
+            raise forms.ValidationError(self.error_messages[code], code=code) from None
+
+    def _first_password_notice(self) -> str | None:
+        """'password_not_set' / 'credential_expired' for an account still waiting for its first password, else None.
+
+        Never while the address is locked out for this ID, and at most KOBAI_RATELIMIT_PER_ADDRESS notices
+        per client address: beyond that the generic message, so the notice cannot be used to list IDs.
+        """
+        if self.request is None or getattr(self.request, "axes_locked_out", False):
+            return None
         username = self.cleaned_data.get("username") or ""
         user = get_user_model().objects.filter(username=username).select_related("member").first()
         member = getattr(user, "member", None) if user is not None else None
-        if member is not None and member.password_deadline is not None and not user.has_usable_password():
-            code = "credential_expired" if activation.is_expired(member) else "password_not_set"
-            raise forms.ValidationError(self.error_messages[code], code=code)
-        return super().clean()
+        if member is None or member.password_deadline is None or user.has_usable_password():
+            return None
+        if ratelimits.over_limit(self.request, group=ratelimits.FIRST_PASSWORD_NOTICE):
+            return None
+        return "credential_expired" if activation.is_expired(member) else "password_not_set"

@@ -72,9 +72,9 @@ def _open(*, scope: dict, submission_key: UUID | None, author, body: str, receip
             message = InquiryMessage.objects.create(inquiry=inquiry, author=author, body=body.strip())
             context = _context(inquiry, message)
             mail.queue(template="inquiry_received_shop", to=settings.SHOP_CONTACT_EMAIL, context=context)
-            template, to = receipt
+            template, to, *make_context = receipt  # (template, address[, context for that address])
             if to:
-                mail.queue(template=template, to=to, context=context)
+                mail.queue(template=template, to=to, context=make_context[0](inquiry) if make_context else context)
     except IntegrityError:  # the same form sent twice at once: the first one won
         if (found := existing()) is None:
             raise
@@ -108,6 +108,19 @@ def open_inquiry(
     )
 
 
+def _unverified_receipt_context(inquiry: Inquiry) -> dict:
+    """The visitor's receipt goes to an address nobody verified: nothing they typed, only our own words (I1).
+
+    Otherwise the form would send anyone's text to any address from the shop's domain.
+    """
+    return {
+        "number": inquiry.number,
+        "category": inquiry.get_category_display(),
+        "created_at": inquiry.created_at,
+        "site_link": mail.site_url("/"),
+    }
+
+
 def open_visitor_inquiry(
     *,
     name: str,
@@ -125,7 +138,7 @@ def open_visitor_inquiry(
         submission_key=submission_key,
         author=None,
         body=body,
-        receipt=("inquiry_visitor_receipt", email.strip()),
+        receipt=("inquiry_visitor_receipt", email.strip(), _unverified_receipt_context),
         category=category_for(chosen=category),
         visitor_name=name.strip(),
         visitor_company_name=company_name.strip(),
