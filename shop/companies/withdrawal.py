@@ -8,13 +8,13 @@ the purchase/contract history as CSV first, since nothing is reachable after.
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.db import transaction
 from django.utils import timezone
 from oscar.core.loading import get_model
 
+from shop.billing import csv_safety
 from shop.order import status as order_status
 
 from .models import Company, Member
@@ -51,9 +51,9 @@ def history_rows(*, company: Company) -> list[list[str]]:
 
 
 def history_csv(*, company: Company) -> bytes:
-    """UTF-8 with a BOM, so Excel in Japan opens it correctly."""
+    """UTF-8 with a BOM, so Excel in Japan opens it correctly; no cell can start a formula (csv_safety)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_safety.writer(buffer)
     writer.writerow(CSV_HEADER)
     writer.writerows(history_rows(company=company))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
