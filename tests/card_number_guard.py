@@ -2,16 +2,20 @@
 
 Installed by tests/conftest.py for the session. Every SQL statement's
 parameters (emails are outbox rows, so they pass here too) and every log
-record are scanned for 13–19-digit runs that pass the Luhn check and start
-like a card brand (Visa 4, Mastercard 2/5, JCB 35, American Express 34/37,
-Diners Club 30/36/38). Digits separated by spaces or hyphens count as one
-run; a run inside a longer word (a hash, a token) does not. A hit is remembered with where it was seen and fails the session.
+record, with its exception's message, are scanned for 13–19-digit runs that
+pass the Luhn check and start like a card brand (Visa 4, Mastercard 2/5, JCB
+35, American Express 34/37, Diners Club 30/36/38). Log records are scanned
+as they are created, before the production masking filter rewrites them.
+Digits separated by spaces or hyphens count as one run; a run inside a
+longer word (a hash, a token) does not. A hit is remembered with where it
+was seen and fails the session.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import traceback
 
 # a run of 13–19 digits, or the way cards are printed: groups of 4 (Amex 4-6-5) split by a space or hyphen
 CANDIDATE = re.compile(
@@ -64,9 +68,38 @@ def install(sender, connection, **kwargs) -> None:
         connection.execute_wrappers.append(sql_wrapper)
 
 
-class LogScanner(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:
+def scan_record(record: logging.LogRecord) -> None:
+    try:
+        _scan(record.getMessage(), f"log {record.name}")
+    except Exception:  # a log record that cannot be formatted is not our concern here
+        pass
+    error, seen = (record.exc_info or (None, None, None))[1], set()
+    while error is not None and id(error) not in seen:  # the logged exception and the ones it was raised from
+        seen.add(id(error))
         try:
-            _scan(record.getMessage(), f"log {record.name}")
-        except Exception:  # a log record that cannot be formatted is not our concern here
+            _scan("".join(traceback.format_exception_only(error)), f"log {record.name} (exception)")
+        except Exception:
             pass
+        error = error.__cause__ or error.__context__
+
+
+def install_log_scanner() -> None:
+    """Scan every log record as it is created, before any filter or handler can see or change it.
+
+    The production logging config masks card numbers with a handler filter
+    (shop/payments/redaction.py) that rewrites the record in place, so a
+    handler of ours would only see the masked text. Wrapping the record
+    factory sees the message as the code wrote it, on every logger,
+    including those that do not propagate to the root.
+    """
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "card_number_guard", False):
+        return
+
+    def factory(*args, **kwargs) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        scan_record(record)
+        return record
+
+    factory.card_number_guard = True
+    logging.setLogRecordFactory(factory)

@@ -3,7 +3,8 @@
 Our code never logs card details, and the gateway's token endpoint never logs
 its request body; this filter is the second line: installed on the log
 handlers in settings, it rewrites any run of 13–19 digits (spaces or hyphens
-allowed between groups) in a record's message to its last four digits.
+allowed between groups) in a record's message, and in its traceback, to its
+last four digits.
 Imported by the logging configuration, so it must not import Django models.
 """
 
@@ -32,4 +33,10 @@ class CardNumberFilter(logging.Filter):
         redacted = redact(message)
         if redacted != message:
             record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:  # the traceback's text, which formatters reuse as it is
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
