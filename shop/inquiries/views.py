@@ -9,6 +9,7 @@ from django.views import View
 from django.views.generic import TemplateView
 from oscar.core.loading import get_model
 
+from shop.accounts import ratelimits
 from shop.catalogue import selectors
 from shop.companies.access import MemberRequiredMixin
 
@@ -64,6 +65,9 @@ class InquiryCreateView(MemberRequiredMixin, View):
     def post(self, request):
         product = self._product(request.POST.get("product"))
         order = self._order(request.POST.get("order") or request.GET.get("order"))
+        key = _submission_key(request)
+        if key is not None and Inquiry.objects.filter(submission_key=key).exclude(company=self.company).exists():
+            raise Http404  # the key of another company's (or a visitor's) inquiry: never answered with it (M6)
         form = InquiryForm(request.POST, product=product, order=order)
         if not form.is_valid():
             return self._render(request, form, product, order)
@@ -74,7 +78,7 @@ class InquiryCreateView(MemberRequiredMixin, View):
             product=product,
             order=order,
             category=form.cleaned_data.get("category", ""),
-            submission_key=_submission_key(request),
+            submission_key=key,
         )
         if created:
             messages.success(
@@ -103,6 +107,9 @@ class VisitorInquiryView(View):
         data = form.cleaned_data
         if data["website"]:  # a robot: answer as if accepted, keep nothing
             return render(request, "inquiries/visitor_done.html", {"inquiry": None})
+        if ratelimits.over_limit(request, group=ratelimits.INQUIRY, emails=[data["email"]]):
+            form.add_error(None, ratelimits.LIMITED_MESSAGE)  # nothing kept, nothing sent
+            return render(request, self.template_name, {"form": form}, status=429)
         inquiry, _ = services.open_visitor_inquiry(
             name=data["name"],
             company_name=data["company_name"],

@@ -1,15 +1,19 @@
 """The order form (O3), the same for a basket checkout and for ordering a quote."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from oscar.core.loading import get_model
 
 from shop.addressbook.models import CompanyAddress
+from shop.attachments import services as attachment_services
 from shop.attachments.forms import ApplicationDocumentsField
 from shop.quotes import resale
 
 from . import placement
 
 Order = get_model("order", "Order")
+
+DOCUMENTS_NOT_KEPT = _("Some of the files uploaded earlier are no longer available. Please choose the files again.")
 
 
 class AddressChoiceField(forms.ModelChoiceField):
@@ -71,7 +75,23 @@ class CheckoutForm(forms.Form):
                 self.add_error("payment_method", placement.CARD_NOT_ALLOWED)
             elif not data.get("card_token"):
                 self.add_error("payment_method", "カード情報を入力してください。")
+        self._check_kept_documents(data.get("document_ids") or "")
         return data
+
+    def _check_kept_documents(self, raw_ids: str):
+        """Files kept from an earlier try must still be this member's own unbound uploads (M6).
+
+        Another company's, a colleague's, an already-bound or a purged file is not silently dropped:
+        the form asks for the files again, carrying on only the ones still kept.
+        """
+        ids = {raw.strip().lower() for raw in raw_ids.split(",") if raw.strip()}
+        if not ids:
+            return
+        kept = attachment_services.unbound_for(company=self.member.company, user=self.member.user, ids=ids)
+        if len(kept) != len(ids):
+            self.add_error("documents", DOCUMENTS_NOT_KEPT)
+            self.data = self.data.copy()
+            self.data["document_ids"] = ",".join(str(doc.pk) for doc in kept)
 
     def details(self, *, attachments=()) -> placement.OrderDetails:
         data = self.cleaned_data

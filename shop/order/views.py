@@ -7,6 +7,7 @@ order answers 404 (M6).
 import uuid
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -62,6 +63,9 @@ class OrderFormMixin(MemberRequiredMixin):
         return kept + new
 
     def form_valid(self, form):
+        key = form.cleaned_data["submission_key"]
+        if Order.objects.filter(submission_key=key).exclude(company=self.company).exists():
+            raise Http404  # the key of another company's order: never answered with that order (M6)
         documents = self.documents(form)
         try:
             order = self.place(form, form.details(attachments=documents))

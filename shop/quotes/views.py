@@ -5,6 +5,7 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import TemplateView
@@ -22,13 +23,21 @@ def _submission_key(request):
         return None
 
 
+def _own_submission_key(request, company):
+    """The form's key; the key of another company's quote answers 404, never that quote (M6)."""
+    key = _submission_key(request)
+    if key is not None and Quote.objects.filter(submission_key=key).exclude(company=company).exists():
+        raise Http404
+    return key
+
+
 class QuoteCreateView(MemberRequiredMixin, View):
     def post(self, request):
         try:
             quote = services.create_from_basket(
                 basket=request.basket,
                 member=self.member,
-                submission_key=_submission_key(request),
+                submission_key=_own_submission_key(request, self.company),
                 for_resale=request.POST.get("for_resale") == "1",
                 end_user_name=request.POST.get("end_user_name", "")[:200],
             )
@@ -49,7 +58,9 @@ class RequoteView(MemberRequiredMixin, View):
     def post(self, request, number):
         quote = get_object_or_404(Quote, number=number, company=self.company)
         try:
-            new, skipped = services.requote(quote=quote, member=self.member, submission_key=_submission_key(request))
+            new, skipped = services.requote(
+                quote=quote, member=self.member, submission_key=_own_submission_key(request, self.company)
+            )
         except services.NothingToRequote as refusal:
             messages.error(request, str(refusal))
             return redirect("quotes:quote-detail", number=quote.number)
