@@ -8,9 +8,9 @@ is reached by environment variables alone; see `.env.example`.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from oscar.defaults import *  # noqa: F401,F403  (must come first: everything below overrides it)
 
-from shop.companies.nav import staff_only
 from shop.order import status as order_status
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -18,10 +18,65 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me")
+# Fail closed: DEBUG is off unless DJANGO_DEBUG says otherwise (`make run` and `make setup` export
+# DJANGO_DEBUG=1), and without DEBUG the process refuses to start on a missing or weak secret key.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+# Old keys still accepted for signatures (sessions, password-reset links) while a new key is rolled out.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
+_KNOWN_INSECURE_KEYS = {"dev-only-insecure-key-change-me", "change-me"}
+
+
+def _weak_secret_key(key: str) -> bool:
+    """The rules of Django's own deploy check (security.W009), plus the defaults this project once shipped."""
+    return key in _KNOWN_INSECURE_KEYS or key.startswith("django-insecure") or len(key) < 50 or len(set(key)) < 5
+
+
+if not SECRET_KEY and DEBUG:
+    # development only: a key generated once per checkout and kept in var/ (gitignored)
+    from django.core.management.utils import get_random_secret_key
+
+    _dev_key_file = BASE_DIR / "var" / "dev-secret-key"
+    _dev_key_file.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(_dev_key_file, "x", encoding="ascii") as _key_out:  # exclusive: two processes agree on one key
+            _dev_key_file.chmod(0o600)
+            _key_out.write(get_random_secret_key())
+    except FileExistsError:
+        pass
+    SECRET_KEY = _dev_key_file.read_text(encoding="ascii").strip()
+if not DEBUG and (_weak_secret_key(SECRET_KEY) or any(_weak_secret_key(key) for key in SECRET_KEY_FALLBACKS)):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is missing or insecure (it must be at least 50 random characters and not a "
+        "published default; the same rule applies to DJANGO_SECRET_KEY_FALLBACKS). Generate one with "
+        "`python -c 'from django.core.management.utils import get_random_secret_key as k; print(k())'` "
+        "and set it in the environment. For local development, set DJANGO_DEBUG=1 instead (`make run` does)."
+    )
+
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- HTTPS and browser security: safe defaults whenever DEBUG is off, each one overridable ---
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+# Behind a TLS-terminating proxy: the header it sets, e.g. HTTP_X_FORWARDED_PROTO (value "https"),
+# or "HTTP_X_FORWARDED_PROTO,https". Only set it when the proxy always sets (or strips) that header.
+_proxy_ssl_header = env.list("DJANGO_SECURE_PROXY_SSL_HEADER", default=[])
+SECURE_PROXY_SSL_HEADER = (
+    (_proxy_ssl_header[0], _proxy_ssl_header[1] if len(_proxy_ssl_header) > 1 else "https")
+    if _proxy_ssl_header
+    else None
+)
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=not DEBUG)
+SESSION_COOKIE_HTTPONLY = env.bool("DJANGO_SESSION_COOKIE_HTTPONLY", default=True)
+# Off by default: Oscar's dashboard JavaScript reads the csrftoken cookie for its AJAX requests.
+CSRF_COOKIE_HTTPONLY = env.bool("DJANGO_CSRF_COOKIE_HTTPONLY", default=False)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = env.bool("DJANGO_SECURE_CONTENT_TYPE_NOSNIFF", default=True)
+SECURE_REFERRER_POLICY = env("DJANGO_SECURE_REFERRER_POLICY", default="same-origin")
+X_FRAME_OPTIONS = env("DJANGO_X_FRAME_OPTIONS", default="DENY")  # Wagtail's preview sets SAMEORIGIN itself
 
 # --- shop identity (issuer details live in settings, not code: W2, Q2, P5) ---
 SHOP_NAME = env("KOBAI_SHOP_NAME", default="Kobai")
@@ -137,9 +192,9 @@ INSTALLED_APPS = [
     "django_tables2",
     # two-factor, email
     "axes",
+    "django_ratelimit",  # its system check guards the rate limits' cache (I1, M1, M4)
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
     "anymail",
 ]
 
@@ -153,6 +208,7 @@ MIDDLEWARE = [
     "shop.accounts.middleware.IdleTimeoutMiddleware",  # M10
     "django_otp.middleware.OTPMiddleware",  # after auth, or it silently does nothing
     "shop.twofactor.middleware.StaffTwoFactorMiddleware",  # M11: staff areas need a verified device
+    "shop.dashboard.access.DashboardAccessMiddleware",  # S1: each dashboard area needs its role's permission
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oscar.apps.basket.middleware.BasketMiddleware",  # after auth
@@ -219,10 +275,39 @@ KOBAI_SESSION_IDLE_SECONDS = env.int("KOBAI_SESSION_IDLE_SECONDS", default=30 * 
 SESSION_COOKIE_AGE = env.int("KOBAI_SESSION_MAX_SECONDS", default=12 * 60 * 60)
 AXES_FAILURE_LIMIT = env.int("KOBAI_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("KOBAI_LOGIN_COOLOFF_HOURS", default=0.25)  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # a flood from one address locks only that address
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "shop.accounts.views.locked_out"
 AXES_VERBOSE = False
+# The client's address (shop/accounts/client_ip.py), for axes and the rate limits alike: REMOTE_ADDR, unless
+# reverse proxies are declared; then the entry KOBAI_TRUSTED_PROXY_COUNT places from the right of their header.
+AXES_CLIENT_IP_CALLABLE = "shop.accounts.client_ip.client_ip"
+KOBAI_TRUSTED_PROXY_COUNT = env.int("KOBAI_TRUSTED_PROXY_COUNT", default=0)
+KOBAI_CLIENT_IP_HEADER = env("KOBAI_CLIENT_IP_HEADER", default="HTTP_X_FORWARDED_FOR")
+KOBAI_TRUSTED_PROXY_IPS = env.list("KOBAI_TRUSTED_PROXY_IPS", default=[])  # optional: the proxies' own addresses
+
+# --- rate limits on the public forms that send email (I1, M1, M4; django-ratelimit) ---
+RATELIMIT_ENABLE = env.bool("KOBAI_RATELIMIT_ENABLE", default=True)
+KOBAI_RATELIMIT_PER_ADDRESS = env("KOBAI_RATELIMIT_PER_ADDRESS", default="5/10m")  # submissions per client address
+KOBAI_RATELIMIT_PER_EMAIL = env("KOBAI_RATELIMIT_PER_EMAIL", default="3/h")  # submissions per email address
+RATELIMIT_IP_META_KEY = AXES_CLIENT_IP_CALLABLE
+RATELIMIT_USE_CACHE = "ratelimit"
+# The counters must be shared by every process serving the site: the default is CACHE_URL (Redis in production).
+_ratelimit_cache_url = env("RATELIMIT_CACHE_URL", default="") or env("CACHE_URL", default="")
+CACHES["ratelimit"] = (
+    env.cache_url_config(_ratelimit_cache_url)
+    if _ratelimit_cache_url and not _ratelimit_cache_url.startswith("locmemcache:")
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kobai-ratelimit"}
+)
+_ratelimit_backend = CACHES["ratelimit"]["BACKEND"]
+SILENCED_SYSTEM_CHECKS = []
+if _ratelimit_backend == "django.core.cache.backends.locmem.LocMemCache":
+    # locmem is shared by the threads of one process only: right for the embedded single-process set-up
+    # (runserver, tests); a deployment with several workers sets CACHE_URL or RATELIMIT_CACHE_URL to Redis.
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003", "django_ratelimit.W001"]
+elif _ratelimit_backend == "django.core.cache.backends.redis.RedisCache":
+    # Django's own Redis backend increments atomically (INCRBY); django-ratelimit lists only django-redis.
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.W001"]
 LOGIN_REDIRECT_URL = "/"
 
 # --- language, time, money ---
@@ -283,36 +368,33 @@ OSCAR_ORDER_STATUS_CASCADE = {state: state for state in order_status.ALL}
 # O8: `manage.py send_contract_reminders` (daily) emails this many days before a contract line ends.
 KOBAI_CONTRACT_REMINDER_DAYS = env.int("KOBAI_CONTRACT_REMINDER_DAYS", default=60)
 
+# S1: every menu entry (ours and Oscar's) shows only to whom its area admits (shop/dashboard/access.py)
+OSCAR_DASHBOARD_DEFAULT_ACCESS_FUNCTION = "shop.dashboard.access.menu_access"
 OSCAR_DASHBOARD_NAVIGATION = [
     {
         "label": "会員審査",
         "icon": "fas fa-user-check",
         "url_name": "membership-dashboard:application-list",
-        "access_fn": staff_only,
     },
     {
         "label": "個別見積",
         "icon": "fas fa-file-invoice",
         "url_name": "quote-dashboard:quote-list",
-        "access_fn": staff_only,
     },
     {
         "label": "受注管理",
         "icon": "fas fa-truck",
         "url_name": "order-dashboard:order-list",
-        "access_fn": staff_only,
     },
     {
         "label": "問い合わせ",
         "icon": "fas fa-comments",
         "url_name": "inquiries-dashboard:inquiry-list",
-        "access_fn": staff_only,
     },
     {
         "label": "与信枠",
         "icon": "fas fa-credit-card",
         "url_name": "credit-dashboard:company-list",
-        "access_fn": staff_only,
     },
     *OSCAR_DASHBOARD_NAVIGATION,
 ]
@@ -342,7 +424,12 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "xlsx", "docx", "pptx", "csv", "txt", "zip"]
 
 # --- two-factor (M11) ---
 OTP_TOTP_ISSUER = SHOP_NAME
-KOBAI_OTP_PROTECTED_PREFIXES = ["/shop/dashboard/", "/cms-admin/", "/django-admin/"]
+KOBAI_OTP_PROTECTED_PREFIXES = [
+    "/shop/dashboard/",
+    "/cms-admin/",
+    "/django-admin/",
+    "/_sim/invoice/console/",  # the payment simulator's operator console (development and tests only)
+]
 
 # --- payments (P1, P2): deferred-invoice partner and card gateway, each "simulator" (default) or "http" ---
 KOBAI_INVOICE_PARTNER = env("KOBAI_INVOICE_PARTNER", default="simulator")
@@ -354,10 +441,28 @@ KOBAI_CARD_GATEWAY_URL = env("KOBAI_CARD_GATEWAY_URL", default="")  # API root, 
 KOBAI_CARD_GATEWAY_PUBLIC_KEY = env("KOBAI_CARD_GATEWAY_PUBLIC_KEY", default="pk_test_kobai_simulator")
 KOBAI_CARD_GATEWAY_SECRET = env("KOBAI_CARD_GATEWAY_SECRET", default="sk_test_kobai_simulator")
 KOBAI_CARD_GATEWAY_TIMEOUT = env.float("KOBAI_CARD_GATEWAY_TIMEOUT", default=10)
-# the simulators' HTTP faces under /_sim/ (never in production)
+# The simulators (adapters and their HTTP faces under /_sim/) are for development: without DEBUG the
+# process refuses them, unless KOBAI_SIMULATORS_WITHOUT_DEBUG is set (only the test suite and `make bench`
+# set it). A real adapter with a simulator's published secret is refused as well (webhooks could be forged).
+KOBAI_SIMULATORS_WITHOUT_DEBUG = env.bool("KOBAI_SIMULATORS_WITHOUT_DEBUG", default=False)
 KOBAI_PAYMENT_SIMULATORS = env.bool(
-    "KOBAI_PAYMENT_SIMULATORS", default="simulator" in (KOBAI_INVOICE_PARTNER, KOBAI_CARD_GATEWAY)
+    "KOBAI_PAYMENT_SIMULATORS", default=DEBUG and "simulator" in (KOBAI_INVOICE_PARTNER, KOBAI_CARD_GATEWAY)
 )
+if not DEBUG and not KOBAI_SIMULATORS_WITHOUT_DEBUG:
+    if KOBAI_PAYMENT_SIMULATORS or "simulator" in (KOBAI_INVOICE_PARTNER, KOBAI_CARD_GATEWAY):
+        raise ImproperlyConfigured(
+            "The payment simulators are for development only (DJANGO_DEBUG=1): set KOBAI_INVOICE_PARTNER=http "
+            "and KOBAI_CARD_GATEWAY=http with the real services' URLs and secrets, and leave "
+            "KOBAI_PAYMENT_SIMULATORS unset."
+        )
+    if KOBAI_INVOICE_PARTNER_SECRET in ("", "sim-invoice-secret-change-me") or KOBAI_CARD_GATEWAY_SECRET in (
+        "",
+        "sk_test_kobai_simulator",
+    ):
+        raise ImproperlyConfigured(
+            "KOBAI_INVOICE_PARTNER_SECRET and KOBAI_CARD_GATEWAY_SECRET are empty or still hold the simulators' "
+            "published defaults: set the secrets the payment partner and the card gateway issued."
+        )
 KOBAI_SIM_INVOICE_CREDIT_LIMIT = env.int("KOBAI_SIM_INVOICE_CREDIT_LIMIT", default=3_000_000)
 KOBAI_SIM_INVOICE_REVIEW_THRESHOLD = env.int("KOBAI_SIM_INVOICE_REVIEW_THRESHOLD", default=1_000_000)
 KOBAI_SIM_INVOICE_WEBHOOK_URL = env(

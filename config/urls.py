@@ -1,20 +1,14 @@
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
-from django.http import Http404
-from django.urls import include, path, re_path
-from django.views.generic import RedirectView
+from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from shop.accounts.views import BuyerLoginView
+from shop.accounts.views import password_reset
+from shop.checkout.saved_basket import SavedView
 from shop.twofactor import urls as twofactor_urls
-
-
-def feature_not_offered(request, *args, **kwargs):
-    raise Http404
-
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -22,7 +16,6 @@ urlpatterns = [
     path("cms-admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("two-factor/", include(twofactor_urls)),
-    path("shop/accounts/login/", BuyerLoginView.as_view(), name="buyer-login"),  # before Oscar's own
     path("shop/membership/", include("shop.companies.urls")),
     path("shop/mypage/", include("shop.accounts.mypage_urls")),
     path("shop/company/", include("shop.companies.admin_urls")),
@@ -42,10 +35,10 @@ urlpatterns = [
     path("shop/payments/", include("shop.payments.urls")),
     path("shop/dashboard/attachments/", include("shop.attachments.dashboard_urls")),
     path("shop/dashboard/b2b-orders/", include("shop.order.dashboard_urls")),
-    # Oscar's open self-registration is replaced by the company application (M1)
-    path("shop/accounts/register/", RedirectView.as_view(pattern_name="membership:apply"), name="register-redirect"),
-    # Oscar's wishlists are not part of this shop (お気に入り replaces them): gone for everyone
-    re_path(r"^shop/accounts/wishlists/", feature_not_offered),
+    # Oscar's customer pages, URL by URL: our login, redirects to マイページ etc., or 404 (before Oscar's own)
+    path("shop/accounts/", include("shop.accounts.oscar_customer_urls")),
+    path("shop/basket/saved/", SavedView.as_view()),  # Oscar's path and name; refuses foreign line ids
+    path("shop/password-reset/", password_reset),  # Oscar's, rate-limited (M4): before Oscar's own
     path("shop/", include(apps.get_app_config("oscar").urls[0])),
 ]
 
@@ -56,7 +49,8 @@ if settings.DEBUG:
     urlpatterns += staticfiles_urlpatterns()
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-if settings.KOBAI_PAYMENT_SIMULATORS:  # the payment partners' simulators (P2), never in production
+# the payment partners' simulators (P2): development (DEBUG) and the test suite only, never in production
+if settings.KOBAI_PAYMENT_SIMULATORS and (settings.DEBUG or settings.KOBAI_SIMULATORS_WITHOUT_DEBUG):
     urlpatterns += [path("_sim/", include("shop.payments.simulator_urls"))]
 
 # Wagtail's catch-all page serving must come last.

@@ -1,4 +1,3 @@
-import logging
 import shutil
 
 import pytest
@@ -25,13 +24,21 @@ def pytest_configure(config):
     from django.db.backends.signals import connection_created
 
     connection_created.connect(card_number_guard.install, weak=False)
-    logging.getLogger().addHandler(card_number_guard.LogScanner(level=logging.DEBUG))
+    card_number_guard.install_log_scanner()  # at record creation: before the masking filter (P2)
 
 
 def pytest_sessionfinish(session, exitstatus):
     if card_number_guard.hits:
         session.exitstatus = 1
         print("\nCard numbers were written to the database or logs:\n  " + "\n  ".join(card_number_guard.hits[:20]))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Every test starts with empty rate-limit counters (the whole suite posts from 127.0.0.1)."""
+    from django.core.cache import caches
+
+    caches[settings.RATELIMIT_USE_CACHE].clear()
 
 
 @pytest.fixture(autouse=True)
