@@ -199,7 +199,7 @@ def test_an_approval_request_for_a_long_name_with_a_line_break_is_cut_and_sent(
 ):
     # covers: E1, M7
     requester, approver = members["K0000004"], members["K0000002"]
-    requester.user.last_name = "長" * 148 + INJECTED
+    requester.user.last_name = ("長" * 150 + INJECTED)[-150:]  # the column's limit, still ending in the injection
     requester.user.first_name = "名" * 150
     requester.user.save(update_fields=["last_name", "first_name"])
     client = Client()
