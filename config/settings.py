@@ -200,6 +200,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "shop.input_guard.RefuseNulMiddleware",  # NUL in the URL or a form field: 400 (PostgreSQL refuses NUL)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "shop.middleware.JapaneseFirstLocaleMiddleware",  # Japanese unless English was chosen
     "django.middleware.common.CommonMiddleware",
@@ -282,6 +283,7 @@ AXES_VERBOSE = False
 # The client's address (shop/accounts/client_ip.py), for axes and the rate limits alike: REMOTE_ADDR, unless
 # reverse proxies are declared; then the entry KOBAI_TRUSTED_PROXY_COUNT places from the right of their header.
 AXES_CLIENT_IP_CALLABLE = "shop.accounts.client_ip.client_ip"
+AXES_USERNAME_CALLABLE = "shop.input_guard.axes_username"  # cut to axes' 255-character columns (PostgreSQL: 500)
 KOBAI_TRUSTED_PROXY_COUNT = env.int("KOBAI_TRUSTED_PROXY_COUNT", default=0)
 KOBAI_CLIENT_IP_HEADER = env("KOBAI_CLIENT_IP_HEADER", default="HTTP_X_FORWARDED_FOR")
 KOBAI_TRUSTED_PROXY_IPS = env.list("KOBAI_TRUSTED_PROXY_IPS", default=[])  # optional: the proxies' own addresses

@@ -27,6 +27,11 @@ class SavedLineForm(OscarSavedLineForm):
             raise forms.ValidationError(_("This item is no longer in your saved list."))
         return super().clean()
 
+    def clean_move_to_basket(self):
+        # Django does not validate a form marked for deletion, yet Oscar's view still moves it to the basket:
+        # only a line of the member's own saved list may move (a foreign or empty line crashed the merge, 500)
+        return self.cleaned_data["move_to_basket"] and self.instance.pk is not None
+
 
 SavedLineFormSet = modelformset_factory(
     Line, form=SavedLineForm, formset=BaseSavedLineFormSet, extra=0, can_delete=True

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.db import IntegrityError, transaction
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import View
@@ -19,7 +20,7 @@ Product = get_model("catalogue", "Product")
 def _back(request, default="favourites:list"):
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
+        return HttpResponseRedirect(target)  # a URL, never a view name: redirect("abc") would look one up (500)
     return redirect(default)
 
 

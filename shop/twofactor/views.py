@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -125,7 +125,7 @@ class DeviceEnrolView(View):
                             request, "twofactor/backup_codes.html", {"codes": codes, "next": _next_url(request)}
                         )
                     messages.success(request, _("The authenticator app was added."))
-                    return redirect(_next_url(request))
+                    return HttpResponseRedirect(_next_url(request))  # a URL: redirect() would look up a view name
                 form.add_error("token", _("The code is not correct. Check the time on your device and try again."))
         return self._render(request, form, device)
 
@@ -192,7 +192,7 @@ class SessionVerifyView(View):
                         _("You signed in with a backup code; %(count)s codes remain.")
                         % {"count": result.device.remaining},
                     )
-                return redirect(_next_url(request))
+                return HttpResponseRedirect(_next_url(request))  # a URL: redirect() would look up a view name
             if result.locked_until is not None:
                 form.add_error("token", _throttled_message(result.locked_until))
             else:
