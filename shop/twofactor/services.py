@@ -25,6 +25,7 @@ from django.urls import reverse
 from django_otp import devices_for_user, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from shop.accounts.client_ip import client_ip
 from shop.notifications import mail
 
 from . import backup_codes
@@ -37,14 +38,8 @@ ENROL_LINK_MAX_AGE = 30 * 60
 ENROL_GRANT_SESSION_KEY = "twofactor_enrol_grant"
 
 
-def client_ip(request) -> str | None:
-    from shop.accounts.client_ip import client_ip as resolve
-
-    return resolve(request) or None
-
-
 def record(request, *, user, kind: str, device_name: str = "") -> None:
-    ip = client_ip(request) if request is not None else None
+    ip = (client_ip(request) or None) if request is not None else None
     TwoFactorEvent.objects.create(user=user, kind=kind, device_name=device_name[:64], ip_address=ip)
     logger.info("two-factor %s user=%s device=%s ip=%s", kind, user.pk, device_name, ip)
 
@@ -160,9 +155,8 @@ def verify(request, *, code: str) -> Verification:
                 locked_until = max(filter(None, [locked_until, info["locked_until"]]))
         for device in allowed:
             if device.verify_token(code):
-                kind = TwoFactorEvent.Kind.BACKUP_CODE_USED if use_backup else None
-                if kind:
-                    record(request, user=user, kind=kind, device_name=device.name)
+                if use_backup:
+                    record(request, user=user, kind=TwoFactorEvent.Kind.BACKUP_CODE_USED, device_name=device.name)
                 return Verification(device=device)
     if not allowed and locked_until is not None:
         record(request, user=user, kind=TwoFactorEvent.Kind.THROTTLED)
