@@ -27,13 +27,21 @@ setup: install ## migrate the SQLite database and load the demo (idempotent)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo
 
-run: setup ## serve the shop at http://127.0.0.1:8000
+# The worker (emails from the outbox, periodic jobs) runs in the background beside runserver and is
+# stopped when runserver ends (Ctrl-C).
+run: setup ## serve the shop at http://127.0.0.1:8000 (and the background worker)
+	$(MANAGE) run_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:8000
+
+# The suite runs on both cores (pytest-xdist); TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 
 test: install ## lint, then the whole test suite (DATABASE_URL=postgres://... for PostgreSQL)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install ## ruff lint and format check
 	$(BIN)/ruff check .

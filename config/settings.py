@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 from oscar.defaults import *  # noqa: F401,F403  (must come first: everything below overrides it)
 
 from shop.order import status as order_status
@@ -121,6 +122,7 @@ INSTALLED_APPS = [
     "shop.billing",
     "shop.companies",
     "shop.notifications",
+    "shop.alerts",  # staff alerts (issue 10); its templates also draw the dashboard menu's count badges
     "shop.addressbook",
     "shop.favourites",
     "shop.quotes",
@@ -351,6 +353,12 @@ SITE_ID = 1
 EMAIL_BACKEND = "shop.notifications.backends.OutboxBackend"
 KOBAI_EMAIL_DELIVERY_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 KOBAI_EMAIL_SUBJECT_PREFIX = env("KOBAI_EMAIL_SUBJECT_PREFIX", default="")
+# Issue 10: the worker (`manage.py run_worker`, started by `make run`) sends the outbox, never the request.
+# True sends each message right after its transaction commits, in the request (the test suite does).
+KOBAI_EMAIL_DELIVER_ON_COMMIT = env.bool("KOBAI_EMAIL_DELIVER_ON_COMMIT", default=False)
+# What the worker calls every tick (dotted paths of functions without arguments); a failing job is logged
+# at ERROR and the others still run.
+KOBAI_WORKER_JOBS = ["shop.notifications.mail.deliver_pending", "shop.payments.settlement.sweep"]
 ANYMAIL = env.json("ANYMAIL", default={})
 
 # --- Oscar ---
@@ -397,6 +405,19 @@ OSCAR_DASHBOARD_NAVIGATION = [
         "label": "与信枠",
         "icon": "fas fa-credit-card",
         "url_name": "credit-dashboard:company-list",
+    },
+    # "badge": a count shown beside the label (shop/alerts/templatetags/dashboard_badges.py)
+    {
+        "label": gettext_lazy("Staff alerts"),
+        "icon": "fas fa-bell",
+        "url_name": "alerts-dashboard:alert-list",
+        "badge": "shop.alerts.services.open_count",
+    },
+    {
+        "label": gettext_lazy("Email outbox"),
+        "icon": "fas fa-envelope",
+        "url_name": "outbox-dashboard:email-list",
+        "badge": "shop.notifications.mail.dead_count",
     },
     *OSCAR_DASHBOARD_NAVIGATION,
 ]
@@ -467,6 +488,7 @@ if not DEBUG and not KOBAI_SIMULATORS_WITHOUT_DEBUG:
         )
 KOBAI_SIM_INVOICE_CREDIT_LIMIT = env.int("KOBAI_SIM_INVOICE_CREDIT_LIMIT", default=3_000_000)
 KOBAI_SIM_INVOICE_REVIEW_THRESHOLD = env.int("KOBAI_SIM_INVOICE_REVIEW_THRESHOLD", default=1_000_000)
+KOBAI_SIM_PARTNER_DELAY_SECONDS = env.float("KOBAI_SIM_PARTNER_DELAY_SECONDS", default=0)  # benchmarks: a slow partner
 KOBAI_SIM_INVOICE_WEBHOOK_URL = env(
     "KOBAI_SIM_INVOICE_WEBHOOK_URL", default=f"{WAGTAILADMIN_BASE_URL.rstrip('/')}/shop/payments/webhooks/invoice/"
 )

@@ -35,6 +35,8 @@ urlpatterns = [
     path("shop/payments/", include("shop.payments.urls")),
     path("shop/dashboard/attachments/", include("shop.attachments.dashboard_urls")),
     path("shop/dashboard/b2b-orders/", include("shop.order.dashboard_urls")),
+    path("shop/dashboard/alerts/", include("shop.alerts.dashboard_urls")),
+    path("shop/dashboard/outbox/", include("shop.notifications.dashboard_urls")),
     # Oscar's customer pages, URL by URL: our login, redirects to マイページ etc., or 404 (before Oscar's own)
     path("shop/accounts/", include("shop.accounts.oscar_customer_urls")),
     path("shop/basket/saved/", SavedView.as_view()),  # Oscar's path and name; refuses foreign line ids

@@ -34,6 +34,15 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture(autouse=True)
+def _no_card_number_written():
+    """The test that wrote a card number fails itself (with pytest-xdist a worker's session status is not the run's)."""
+    before = len(card_number_guard.hits)
+    yield
+    if written := card_number_guard.hits[before:]:
+        pytest.fail("Card numbers were written to the database or logs:\n  " + "\n  ".join(written[:20]))
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """Every test starts with empty rate-limit counters (the whole suite posts from 127.0.0.1)."""
     from django.core.cache import caches

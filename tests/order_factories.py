@@ -62,7 +62,51 @@ def make_order(*, member, codes=("MS-M365BS-1Y",), status=order_status.ACCEPTED,
             num_allocated=0,
             status=status,
         )
+    _payment_for(order)
     return order
+
+
+def _payment_for(order) -> None:
+    """The payment placement would have recorded (issue 10: delivery needs one that is not under review).
+
+    A company screened by the partner gets a real transaction at the simulator, checked like any order;
+    an unscreened one a captured card payment.
+    """
+    from shop.payments.models import Payment
+    from shop.payments.simulators.invoice import InvoicePartnerSimulator
+
+    buyer_id = order.company.invoice_buyer_id if order.company_id else ""
+    if order.payment_method == "invoice" and buyer_id:
+        tx = InvoicePartnerSimulator.from_settings().create_transaction(
+            buyer_id=buyer_id,
+            order_number=order.number,
+            amount=int(order.total_incl_tax),
+            idempotency_key=f"factory-{order.number}",
+        )
+        status = {"passed": Payment.Status.AUTHORIZED, "pending_review": Payment.Status.PENDING}.get(
+            tx["status"], Payment.Status.REJECTED
+        )
+        Payment.objects.create(
+            order=order,
+            order_number=order.number,
+            method=Payment.Method.INVOICE,
+            status=status,
+            reference=tx["reference"],
+            amount=order.total_incl_tax,
+            idempotency_key=f"factory-{order.number}",
+        )
+        return
+    Payment.objects.create(
+        order=order,
+        order_number=order.number,
+        method=Payment.Method.CARD,
+        status=Payment.Status.CAPTURED,
+        reference=f"ch_factory_{order.number}",
+        amount=order.total_incl_tax,
+        idempotency_key=f"factory-{order.number}",
+        card_brand="visa",
+        card_last4="1111",
+    )
 
 
 def staff_client(user_model, username="orders1"):

@@ -24,6 +24,10 @@ CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 KOBAI_EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # behind the outbox
+# In production the worker (`run_worker`) sends the outbox; here each message is sent right after its
+# transaction commits (`django_capture_on_commit_callbacks(execute=True)` runs it), so the many tests that
+# read `django.core.mail.outbox` see it at once. Tests of the worker itself set this back to False.
+KOBAI_EMAIL_DELIVER_ON_COMMIT = True
 HAYSTACK_CONNECTIONS["default"]["PATH"] = tempfile.mkdtemp(prefix="kobai-test-index-")
 OSCAR_PRODUCTS_PER_PAGE = 20
 MEDIA_ROOT = tempfile.mkdtemp(prefix="kobai-test-media-")

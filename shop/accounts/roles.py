@@ -27,6 +27,7 @@ ISSUE_CUSTOM_QUOTES = "quotes.issue_custom_quote"  # 個別見積 (part of 受�
 VIEW_ATTACHMENTS = "attachments.view_attachment"  # 申請書類 downloads (part of 受注管理)
 MANAGE_CREDIT = "payments.manage_credit"  # 与信管理: screening and credit lines
 ANSWER_INQUIRIES = "inquiries.answer_inquiry"  # 問い合わせ対応
+RESEND_EMAIL = "notifications.resend_email"  # the email outbox screen: dead letters, 再送 (part of 受注管理)
 MANAGE_CATALOGUE = "catalogue.view_product"  # 商品・キャンペーン: the catalogue dashboard's own gate
 ACCESS_CMS = "wagtailadmin.access_admin"  # コンテンツ編集: Wagtail's admin
 
@@ -67,6 +68,7 @@ ORDERS = Role(
         MANAGE_ORDERS,
         ISSUE_CUSTOM_QUOTES,
         VIEW_ATTACHMENTS,
+        RESEND_EMAIL,
         # Oscar's order statistics and reports
         "order.view_order",
         "analytics.view_userrecord",

@@ -13,7 +13,9 @@ from django.views import View
 from django.views.generic import TemplateView
 from oscar.core.loading import get_model
 
+from shop.companies import credit
 from shop.companies.access import MemberRequiredMixin
+from shop.companies.models import CreditReservation
 
 from . import workflow
 from .models import ApprovalStep
@@ -59,6 +61,10 @@ class ApprovalDetailView(MemberRequiredMixin, TemplateView):
             order=order,
             steps=order.approval_steps.select_related("approver__user"),
             can_act=step.state == ApprovalStep.State.PENDING and order.user_id != self.member.user_id,
+            credit_remaining=credit.remaining(company=self.company),  # P2: seen before approving (issue 10)
+            order_reserved=CreditReservation.objects.filter(order=order, status=CreditReservation.Status.RESERVED)
+            .values_list("amount", flat=True)
+            .first(),
         )
         return ctx
 

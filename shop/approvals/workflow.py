@@ -99,18 +99,20 @@ def approve(*, order, by, comment: str = ""):
     return order
 
 
-@transaction.atomic
 def send_back(*, order, by, comment: str):
+    """差戻し: the order ends here, its credit goes back, and the partner is told once this commits."""
     if not comment.strip():
         raise ApprovalRefused("差戻しの理由をコメントに入力してください。")
-    order, step = _lock(order, by)
-    step.state, step.comment, step.decided_at = ApprovalStep.State.SENT_BACK, comment.strip(), timezone.now()
-    step.save(update_fields=["state", "comment", "decided_at"])
-    order.approval_steps.filter(state=ApprovalStep.State.WAITING).update(state=ApprovalStep.State.CLOSED)
-    order.set_status(status.SENT_BACK)
-    credit.release(order=order)
-    settlement.cancel(order=order)
-    _notify_requester(order, "approval_sent_back", step=step)
+    with transaction.atomic():
+        order, step = _lock(order, by)
+        step.state, step.comment, step.decided_at = ApprovalStep.State.SENT_BACK, comment.strip(), timezone.now()
+        step.save(update_fields=["state", "comment", "decided_at"])
+        order.approval_steps.filter(state=ApprovalStep.State.WAITING).update(state=ApprovalStep.State.CLOSED)
+        order.set_status(status.SENT_BACK)
+        credit.release(order=order, reason=credit.SENT_BACK)
+        payment = settlement.request_cancel(order=order)
+        _notify_requester(order, "approval_sent_back", step=step)
+    settlement.run_action_after_commit(payment)
     return order
 
 

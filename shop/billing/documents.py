@@ -14,24 +14,37 @@ issuer's name and registration number (T + 13 digits), the transaction date
 rate, the tax per rate (from `Order.tax_summary`, the one tax module) and the
 recipient company.
 
-Each document gets a sequential number from `numbering.next_number`, taken
-the first time it is issued and stored in `IssuedDocument`, so a document
-always shows the same number and a number is never given to two documents.
-Issuing locks the order row, so a double click or two members at once get
-the one document; a race that still reaches the unique constraint rolls its
-number back with its savepoint and reads the winner's document.
+Coupons and campaigns (P3) reduce the tax-exclusive amounts before tax: the
+lines are shown at their list amounts, then one row per discount the order
+carries (Oscar's `OrderDiscount`, from the basket or from the quote the
+order was made from), and the amounts per rate after the discounts, which
+are what the tax is computed on and equal the order's totals. The discount
+rows are split in whole yen (`tax.share_yen`) so that they add up exactly to
+the difference between the list amounts and the order's amounts. (All
+products are standard rate today; with two rates a discount row would have
+to name its rate.)
+
+Each document gets a sequential number, taken the first time it is issued
+and stored in `IssuedDocument`, so a document always shows the same number.
+The number is taken before the issuing transaction, in one of its own
+(`numbering.take`), so no rollback can hand it out again; issuing then locks
+the order row, so a double click or two members at once get the one
+document, and a request that finds the document already issued voids the
+number it took ("issued concurrently") and returns that document.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from oscar.core.loading import get_model
 
-from . import numbering, pdf
+from . import numbering, pdf, tax
 from .models import IssuedDocument
 
 Kind = IssuedDocument.Kind
@@ -56,7 +69,10 @@ class NotIssuable(Exception):
 
 
 def issue(*, order, kind: str) -> IssuedDocument:
-    """The order's document of `kind`, issued with the next number the first time it is asked for."""
+    """The order's document of `kind`, issued with the next number the first time it is asked for.
+
+    Call outside any transaction: the number is taken in one of its own.
+    """
     if kind not in KINDS:
         raise ValueError(f"unknown document kind {kind!r}")
     if order.billing_dates is None:
@@ -65,20 +81,61 @@ def issue(*, order, kind: str) -> IssuedDocument:
     if existing is not None:
         return existing
     Order = get_model("order", "Order")
+    number = numbering.take(kind=kind, prefix=KINDS[kind].prefix)
     try:
         with transaction.atomic():
             Order.objects.select_for_update().only("pk").get(pk=order.pk)  # one issuer per order at a time
             existing = IssuedDocument.objects.filter(order=order, kind=kind).first()
-            if existing is not None:
-                return existing
-            return IssuedDocument.objects.create(
-                order=order,
-                kind=kind,
-                number=numbering.next_number(kind=kind, prefix=KINDS[kind].prefix),
-                issued_at=timezone.now(),
-            )
-    except IntegrityError:  # issued concurrently (the lock is a no-op on SQLite): the number taken is rolled back
-        return IssuedDocument.objects.get(order=order, kind=kind)
+            if existing is None:
+                numbering.use(number)
+                return IssuedDocument.objects.create(order=order, kind=kind, number=number, issued_at=timezone.now())
+    except IntegrityError as failure:  # issued concurrently (the lock is a no-op on SQLite): read the winner's
+        existing = IssuedDocument.objects.filter(order=order, kind=kind).first()
+        if existing is None:
+            numbering.void(number, reason=numbering.describe(failure))
+            raise
+    except BaseException as failure:
+        numbering.void(number, reason=numbering.describe(failure))
+        raise
+    numbering.void(number, reason="issued concurrently")
+    return existing
+
+
+@dataclass(frozen=True)
+class DiscountRow:
+    label: str
+    amount: Decimal  # positive, whole yen, tax exclusive
+
+
+def line_amount_before_discounts(line) -> Decimal:
+    """A line's list amount (unit price × quantity); lines written without one count as undiscounted."""
+    before = line.line_price_before_discounts_excl_tax
+    return Decimal(before if before else line.line_price_excl_tax)
+
+
+def discount_rows(order) -> tuple[DiscountRow, ...]:
+    """The order's discounts (P3) in whole yen, adding up to its lines' reduction (list minus charged)."""
+    lines = list(order.lines.all())
+    reduction = sum((line_amount_before_discounts(line) - line.line_price_excl_tax for line in lines), Decimal("0"))
+    if reduction <= 0:
+        return ()
+    recorded = [d for d in order.discounts.all() if d.is_basket_discount and d.amount > 0]
+    if not recorded:
+        return (DiscountRow(label=gettext("Discount"), amount=reduction),)
+    shares = tax.share_yen(reduction, {index: d.amount for index, d in enumerate(recorded)})
+    return tuple(
+        DiscountRow(label=discount_label(d), amount=shares[index])
+        for index, d in enumerate(recorded)
+        if shares[index] > 0
+    )
+
+
+def discount_label(discount) -> str:
+    """「割引: クーポン ABC123」 or 「割引: <campaign name>」 (the basket page's words)."""
+    name = (
+        gettext("Coupon %(code)s") % {"code": discount.voucher_code} if discount.voucher_code else discount.offer_name
+    )
+    return gettext("Discount: %(name)s") % {"name": name}
 
 
 def document(*, order, issued: IssuedDocument) -> pdf.Document:
@@ -94,11 +151,20 @@ def document(*, order, issued: IssuedDocument) -> pdf.Document:
             note=line.note,
             quantity=f"{line.quantity:,}",
             unit_price=pdf.yen(line.unit_price_excl_tax),
-            amount=pdf.yen(line.line_price_excl_tax),
+            amount=pdf.yen(line_amount_before_discounts(line)),
         )
         for line in order.lines.all()
     )
+    discounts = discount_rows(order)
+    discount_totals: tuple[tuple[str, str], ...] = ()
+    if discounts:
+        before = sum((line_amount_before_discounts(line) for line in order.lines.all()), Decimal("0"))
+        discount_totals = (
+            (gettext("Before discounts (excl. tax)"), pdf.yen(before)),
+            *((row.label, pdf.minus_yen(row.amount)) for row in discounts),
+        )
     totals = (
+        *discount_totals,
         *(
             row
             for rate in summary.rates

@@ -32,3 +32,37 @@ class IssuedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
+
+
+class IssuedNumber(models.Model):
+    """Every number a counter gave out, and what became of it (issue 10: never reused, every gap explained).
+
+    A number is taken in its own committed transaction (`numbering.take`), so a
+    rolled-back attempt cannot hand it to the next one. It is then either used
+    by the document saved with it (`use`, in the document's transaction) or
+    voided with the reason the attempt failed (`void`); a number left taken by
+    a process that died is voided by the sweep (`numbering.sweep_abandoned`).
+    """
+
+    class State(models.TextChoices):
+        TAKEN = "taken", "採番済(未使用)"
+        USED = "used", "使用済"
+        VOID = "void", "欠番"
+
+    kind = models.CharField(max_length=32)
+    number = models.CharField(max_length=32, unique=True)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.TAKEN)
+    reason = models.CharField(max_length=255, blank=True)
+    taken_at = models.DateTimeField()
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "taken_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(state="void") | ~models.Q(reason=""), name="issued_number_gap_has_reason"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.state}"

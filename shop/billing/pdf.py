@@ -4,10 +4,12 @@ Every document the shop issues looks the same: title, recipient (御中) with a
 lead sentence and the headline amount on the left; the document's number,
 dates and the issuer with its registration number on the right; the line
 table, whose header row repeats on every page so a long document simply runs
-on; the totals per tax rate; remarks. Callers turn their object into a
-`Document` of display strings (amounts already formatted by `yen`, tax from
-`shop.billing.tax` only) and `render` lays it out, so no document can compute
-or place anything differently from another.
+on; the totals (with discounts, P3: the list total and one row per discount
+first, then the amounts after them per tax rate); remarks. Callers turn
+their object into a `Document` of display strings (amounts already formatted
+by `yen` / `minus_yen`, tax from `shop.billing.tax` only) and `render` lays
+it out, so no document can compute or place anything differently from
+another.
 
 The PDF embeds a subset of the TrueType font in `KOBAI_PDF_FONT` (text stays
 extractable); if that file is missing it falls back to reportlab's built-in
@@ -46,6 +48,11 @@ NO_CODE = "カタログ外"
 
 def yen(amount: Decimal | int) -> str:
     return f"¥{Decimal(amount):,.0f}"
+
+
+def minus_yen(amount: Decimal | int) -> str:
+    """A discount as documents print it: -¥1,234."""
+    return f"-{yen(abs(Decimal(amount)))}"
 
 
 def japanese_date(day: date) -> str:
@@ -89,7 +96,7 @@ class Document:
     issuer: tuple[str, ...]
     registration_number: str
     rows: tuple[Row, ...]
-    totals: tuple[tuple[str, str], ...]  # label, amount; the last one is the grand total
+    totals: tuple[tuple[str, str], ...]  # label, amount (discounts first, as -¥…); the last one is the grand total
     remarks: tuple[str, ...] = ()
 
 
@@ -162,12 +169,19 @@ def render(doc: Document) -> bytes:
         )
     )
 
-    totals = Table([list(t) for t in doc.totals], colWidths=[35 * mm, 35 * mm], hAlign="RIGHT")
+    # labels wrap (a campaign's name can be long); the amounts stay on one line
+    last = len(doc.totals) - 1
+    totals = Table(
+        [[para(label, 11 if index == last else 9), amount] for index, (label, amount) in enumerate(doc.totals)],
+        colWidths=[70 * mm, 35 * mm],
+        hAlign="RIGHT",
+    )
     totals.setStyle(
         TableStyle(
             [
                 ("FONT", (0, 0), (-1, -1), font, 9),
                 ("FONT", (0, -1), (-1, -1), font, 11),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("ALIGN", (1, 0), (1, -1), "RIGHT"),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.4, colors.grey),
             ]

@@ -10,13 +10,15 @@ disagree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
+from typing import TypeVar
 
 STANDARD_RATE = Decimal("0.10")
 REDUCED_RATE = Decimal("0.08")
 YEN = Decimal("1")
+K = TypeVar("K")
 
 
 @dataclass(frozen=True)
@@ -98,3 +100,28 @@ def summarise_basket(basket) -> TaxSummary:
         for line in basket.all_lines()
         if line.line_price_excl_tax_incl_discounts is not None
     )
+
+
+def share_yen(total: Decimal, weights: Mapping[K, Decimal]) -> dict[K, Decimal]:
+    """Split a whole-yen `total` in proportion to `weights`, in whole yen that add up to `total` exactly.
+
+    Used to name the discount behind each yen a line was reduced by: Oscar
+    computes an offer's discount to the sen, while lines are reduced in whole
+    yen (`basket_line_amount`). Each share is rounded down and the yen left
+    over go to the largest remainders (ties in the order of `weights`), so
+    discount lines on a document always add up to the lines' reduction.
+    """
+    total = Decimal(total)
+    keys = list(weights)
+    if not keys or total <= 0:
+        return {key: Decimal("0") for key in keys}
+    weight_sum = sum((Decimal(weights[key]) for key in keys), Decimal("0"))
+    if weight_sum <= 0:  # nothing to go by: all to the first
+        return {key: (total if index == 0 else Decimal("0")) for index, key in enumerate(keys)}
+    exact = {key: total * Decimal(weights[key]) / weight_sum for key in keys}
+    shares = {key: exact[key].quantize(YEN, rounding=ROUND_DOWN) for key in keys}
+    left = int(total - sum(shares.values(), Decimal("0")))
+    by_remainder = sorted(keys, key=lambda key: (-(exact[key] - shares[key]), keys.index(key)))
+    for key in by_remainder[:left]:
+        shares[key] += YEN
+    return shares

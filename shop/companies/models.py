@@ -138,6 +138,7 @@ class CreditReservation(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RESERVED)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     released_at = models.DateTimeField(_("released"), null=True, blank=True)
+    release_reason = models.CharField(_("released because"), max_length=16, blank=True)
 
     class Meta:
         verbose_name = _("credit reservation")
@@ -145,3 +146,29 @@ class CreditReservation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company_id}: {self.amount}"
+
+
+class CreditLimitChange(models.Model):
+    """Who changed a company's credit line (与信枠, P2), from what to what, and why: the audit trail (issue 10)."""
+
+    class Source(models.TextChoices):
+        STAFF = "staff", _("Set by staff")
+        SCREENING = "screening", _("Partner screening")
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="credit_limit_changes")
+    previous = models.DecimalField(_("previous line"), max_digits=14, decimal_places=0)
+    limit = models.DecimalField(_("new line"), max_digits=14, decimal_places=0)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    reason = models.CharField(_("reason"), max_length=255)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("changed"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name = _("credit line change")
+        verbose_name_plural = _("credit line changes")
+
+    def __str__(self) -> str:
+        return f"{self.company_id}: {self.previous} → {self.limit}"

@@ -48,6 +48,8 @@ SHOP_AREAS: dict[str, str] = {
     "attachments-dashboard": roles.VIEW_ATTACHMENTS,
     "credit-dashboard": roles.MANAGE_CREDIT,
     "inquiries-dashboard": roles.ANSWER_INQUIRIES,
+    "alerts-dashboard": roles.MANAGE_ORDERS,  # staff alerts (issue 10)
+    "outbox-dashboard": roles.RESEND_EMAIL,  # dead letters and resending (issue 10)
 }
 # Oscar's dashboard apps (all in the `dashboard` namespace), by app label
 OSCAR_AREAS: dict[str, str] = {

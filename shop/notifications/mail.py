@@ -3,10 +3,18 @@
 `queue(...)` renders one of our Japanese templates and sends it with Django's
 email API. `EMAIL_BACKEND` is the outbox (`backends.OutboxBackend`), so that
 message, and every email Oscar or Django sends (e.g. the password reset),
-becomes an outbox row inside the caller's transaction and is delivered after
-commit: a rolled-back action sends nothing and the row survives a failed
-send. Delivery goes through `KOBAI_EMAIL_DELIVERY_BACKEND` (django-anymail in
-production); `manage.py send_outbox` retries what failed.
+becomes an outbox row inside the caller's transaction: a rolled-back action
+sends nothing and the row survives a failed send. The worker
+(`manage.py run_worker`, which `make run` starts) delivers it through
+`KOBAI_EMAIL_DELIVERY_BACKEND` (django-anymail in production), never the
+request; only with `KOBAI_EMAIL_DELIVER_ON_COMMIT` (the test suite) is it sent
+right after commit.
+
+Never dropped (issue 10): a failed attempt is retried later and later
+(`RETRY_DELAYS`, about a day in all, so a provider outage of hours loses
+nothing); after the last attempt the message becomes a dead letter (DEAD),
+an ERROR is logged, `signals.email_dead` tells whoever raises staff alerts,
+and staff resend it from the outbox screen (`resend`).
 
 Templates live in `notifications/email/<name>.txt`: the first line is the
 subject (rendered on its own, without HTML escaping), the rest the body.
@@ -24,22 +32,32 @@ import base64
 import logging
 import re
 import unicodedata
+from datetime import timedelta
 from email.message import Message
 from email.mime.base import MIMEBase
 from email.parser import BytesParser
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone, translation
 
-from .models import OutboundEmail
+from . import signals
+from .models import EmailResend, OutboundEmail
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
+RESEND_EMAIL = "notifications.resend_email"  # the outbox screen and resending (受注管理)
+# How long to wait after the n-th failed attempt: a first retry at the worker's next tick (a blip when the
+# request committed), then doubling up to four hours. 15 attempts over 24 hours: an outage of several hours
+# is ridden out; only a message that failed for a whole day becomes a dead letter.
+RETRY_DELAYS: tuple[timedelta, ...] = tuple(
+    timedelta(minutes=minutes) for minutes in (0, 1, 2, 4, 8, 15, 30, 60, 120, 240, 240, 240, 240, 240)
+)
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 SUBJECT_MAX = OutboundEmail._meta.get_field("subject").max_length
 ELLIPSIS = "…"
 INTERNAL_HEADERS = {"x-kobai-template"}  # ours, kept in the row's own column, never sent
@@ -202,7 +220,7 @@ def store(
     alternatives: list[tuple[str, str]] = (),
     content_subtype: str = "plain",
 ) -> OutboundEmail:
-    """Keep a message in the outbox and deliver it once the transaction commits.
+    """Keep a message in the outbox; the worker delivers it (or, with KOBAI_EMAIL_DELIVER_ON_COMMIT, the commit).
 
     The one place every message passes: subject and addresses become single
     header lines (control characters become spaces), the subject is cut to
@@ -223,7 +241,8 @@ def store(
         attachments=[pack_attachment(attachment) for attachment in attachments],
         from_email=address(from_email) if from_email else "",
     )
-    transaction.on_commit(lambda: deliver(email.pk))
+    if getattr(settings, "KOBAI_EMAIL_DELIVER_ON_COMMIT", False):
+        transaction.on_commit(lambda: deliver(email.pk, only_if_due=False))
     return email
 
 
@@ -250,32 +269,127 @@ def as_message(email: OutboundEmail, *, connection=None) -> EmailMultiAlternativ
     return message
 
 
-def deliver(pk: int) -> bool:
-    """Send one pending email; a failure is recorded and retried later."""
+def deliver(pk: int, *, only_if_due: bool = True) -> bool:
+    """Send one pending email whose time has come; a failure is recorded and retried later, or dead-lettered.
+
+    The row is locked while it is sent (another worker skips it), so a message goes out once per attempt.
+    `only_if_due=False` (the first attempt right after commit) does not wait for `next_attempt_at`.
+    """
+    dead = None
     with transaction.atomic():
-        email = OutboundEmail.objects.select_for_update().filter(pk=pk, status=OutboundEmail.Status.PENDING).first()
+        pending = OutboundEmail.objects.select_for_update(skip_locked=True).filter(
+            pk=pk, status=OutboundEmail.Status.PENDING
+        )
+        if only_if_due:
+            pending = pending.filter(next_attempt_at__lte=timezone.now())
+        email = pending.first()
         if email is None:
             return False
         email.attempts += 1
         try:
             as_message(email, connection=get_connection(settings.KOBAI_EMAIL_DELIVERY_BACKEND)).send()
         except Exception as exc:  # any provider error: keep the row, retry later
-            logger.warning("sending email %s failed: %s", email.pk, exc)
             email.last_error = str(exc)[:2000]
             if email.attempts >= MAX_ATTEMPTS:
-                email.status = OutboundEmail.Status.FAILED
-            email.save(update_fields=["attempts", "last_error", "status"])
-            return False
-        email.status = OutboundEmail.Status.SENT
-        email.sent_at = timezone.now()
-        email.save(update_fields=["attempts", "status", "sent_at"])
-        return True
+                email.status = OutboundEmail.Status.DEAD
+                dead = email
+                logger.error(
+                    "email %s (%s) is a dead letter after %d attempts, last error: %s; resend it from the outbox screen",
+                    email.pk,
+                    email.template,
+                    email.attempts,
+                    exc,
+                )
+            else:
+                email.next_attempt_at = timezone.now() + RETRY_DELAYS[email.attempts - 1]
+                logger.warning(
+                    "sending email %s failed (attempt %d of %d, next %s): %s",
+                    email.pk,
+                    email.attempts,
+                    MAX_ATTEMPTS,
+                    email.next_attempt_at.isoformat(),
+                    exc,
+                )
+            email.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            sent = False
+        else:
+            email.status = OutboundEmail.Status.SENT
+            email.sent_at = timezone.now()
+            email.save(update_fields=["attempts", "status", "sent_at"])
+            sent = True
+    if dead is not None:
+        # after the row is saved and unlocked: a receiver that fails cannot undo the dead letter
+        _tell(signals.email_dead, email=dead)
+    return sent
+
+
+def _tell(signal, *, email: OutboundEmail, **kwargs) -> None:
+    """Send `signal`; a failing receiver is logged, never undoes what the outbox did."""
+    for receiver, result in signal.send_robust(sender=OutboundEmail, email=email, **kwargs):
+        if isinstance(result, Exception):
+            logger.error("outbox signal receiver %r failed for email %s", receiver, email.pk, exc_info=result)
 
 
 def deliver_pending(limit: int = 100) -> int:
+    """One pass of the worker: send up to `limit` pending emails whose next attempt has come. Returns how many went."""
     ids = (
-        OutboundEmail.objects.filter(status=OutboundEmail.Status.PENDING)
-        .order_by("created_at")
+        OutboundEmail.objects.filter(status=OutboundEmail.Status.PENDING, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
     return sum(deliver(pk) for pk in list(ids))
+
+
+def dead_count() -> int:
+    """How many dead letters wait for staff (the outbox screen's badge): one COUNT."""
+    return OutboundEmail.objects.filter(status=OutboundEmail.Status.DEAD).count()
+
+
+RESENDABLE = (OutboundEmail.Status.DEAD, OutboundEmail.Status.PENDING)
+
+
+def _requeue(email: OutboundEmail, *, by, now) -> None:
+    EmailResend.objects.create(
+        email=email,
+        resent_by=by,
+        resent_at=now,
+        previous_status=email.status,
+        previous_attempts=email.attempts,
+        previous_error=email.last_error[:2000],
+    )
+    email.status = OutboundEmail.Status.PENDING
+    email.attempts = 0
+    email.next_attempt_at = now
+    email.last_error = ""
+    email.save(update_fields=["status", "attempts", "next_attempt_at", "last_error"])
+
+
+def resend(*, email_id: int, by) -> OutboundEmail:
+    """Put a dead (or still pending) message back in the queue for the worker's next tick, with a fresh
+    set of attempts; who did it is recorded (EmailResend). A sent message is never sent twice: LookupError."""
+    if not by.has_perm(RESEND_EMAIL):
+        raise PermissionDenied
+    with transaction.atomic():
+        email = OutboundEmail.objects.select_for_update().filter(pk=email_id, status__in=RESENDABLE).first()
+        if email is None:
+            raise LookupError(f"email {email_id} is not waiting to be sent")
+        _requeue(email, by=by, now=timezone.now())
+    logger.info("email %s resent by %s", email.pk, by.pk)
+    _tell(signals.email_resent, email=email, by=by)
+    return email
+
+
+def resend_all_dead(*, by) -> int:
+    """`resend` for every dead letter; returns how many were put back."""
+    if not by.has_perm(RESEND_EMAIL):
+        raise PermissionDenied
+    with transaction.atomic():
+        now = timezone.now()
+        emails = list(OutboundEmail.objects.select_for_update().filter(status=OutboundEmail.Status.DEAD).order_by("pk"))
+        for email in emails:
+            _requeue(email, by=by, now=now)
+    if emails:
+        logger.info("%d dead email(s) resent by %s", len(emails), by.pk)
+    for email in emails:
+        _tell(signals.email_resent, email=email, by=by)
+    return len(emails)

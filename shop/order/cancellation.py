@@ -7,7 +7,9 @@ order whose deferred invoice the partner rejects after review is cancelled
 the same way, with that reason): the
 order becomes キャンセル, its credit reservation goes back to the company's
 credit line (P2), the payment partner's authorisation or the card charge is
-cancelled, and the orderer gets an email with the reason, after commit.
+cancelled (after the cancel commits, never under the order's row lock:
+`settlement.request_cancel` + `run_action_after_commit`), and the orderer gets an
+email with the reason, after commit.
 """
 
 from __future__ import annotations
@@ -42,27 +44,29 @@ def cancel(*, order, by, reason: str):
 
 def cancel_rejected_by_partner(*, order):
     """The partner's manual review rejected the deferred invoice (a webhook, P2): the order cannot stand."""
-    return _cancel(order=order, reason=PARTNER_REJECTED)
+    return _cancel(order=order, reason=PARTNER_REJECTED, released_because=credit.REJECTED)
 
 
-@transaction.atomic
-def _cancel(*, order, reason: str):
-    order = Order.objects.select_for_update().get(pk=order.pk)
-    if status.CANCELLED not in status.PIPELINE.get(order.status, ()):
-        raise CancelRefused(f"「{status.label(order.status)}」の注文はキャンセルできません。")
-    order.cancel_reason = reason.strip()
-    order.save(update_fields=["cancel_reason"])
-    order.set_status(status.CANCELLED)
-    credit.release(order=order)
-    settlement.cancel(order=order)
-    if order.user and order.user.email:
-        mail.queue(
-            template="order_cancelled",
-            to=order.user.email,
-            context={
-                "order": order,
-                "reason": order.cancel_reason,
-                "link": mail.site_url(reverse("orders:order-detail", kwargs={"number": order.number})),
-            },
-        )
+def _cancel(*, order, reason: str, released_because: str = credit.CANCELLED):
+    """Cancel in one transaction; the partner is told after it commits (never under the order's row lock)."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if status.CANCELLED not in status.PIPELINE.get(order.status, ()):
+            raise CancelRefused(f"「{status.label(order.status)}」の注文はキャンセルできません。")
+        order.cancel_reason = reason.strip()
+        order.save(update_fields=["cancel_reason"])
+        order.set_status(status.CANCELLED)
+        credit.release(order=order, reason=released_because)
+        payment = settlement.request_cancel(order=order)
+        if order.user and order.user.email:
+            mail.queue(
+                template="order_cancelled",
+                to=order.user.email,
+                context={
+                    "order": order,
+                    "reason": order.cancel_reason,
+                    "link": mail.site_url(reverse("orders:order-detail", kwargs={"number": order.number})),
+                },
+            )
+    settlement.run_action_after_commit(payment)
     return order

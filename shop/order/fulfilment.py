@@ -17,6 +17,12 @@ records Oscar's `OrderStatusChange` through `Order.set_status`, keeps an
 order note saying who did it, posts the delivery date and message into the
 order's inquiry thread, and emails the orderer 「ご注文の状況が変わりました」
 through the outbox, so the email leaves only once the move has committed (E1).
+
+Never shipped unbilled (issue 10): 納品済/契約開始 is refused while the
+deferred invoice is under the partner's review (or the payment is anything
+but authorised/captured); inside the move the 売上確定 is only requested
+(`settlement.request_fix`), and the partner is told after the commit, never
+under the order's row lock.
 """
 
 from __future__ import annotations
@@ -81,9 +87,13 @@ def move(*, order, to: str, by, delivery_date: date | None = None, message: str 
                 f"注文 {locked.number} の状況は「{status.label(current)}」のため、"
                 f"「{status.label(to)}」には変更できません。"
             )
-        locked.set_status(to)  # Oscar: validates against the pipeline, saves, records OrderStatusChange
+        payment = None
         if to == status.DELIVERED:  # delivery / contract start: the deferred invoice becomes due (P2)
-            settlement.fix(order=locked, shipped_on=timezone.localdate())
+            try:  # never shipped unbilled: an invoice under the partner's review waits (issue 10)
+                payment = settlement.request_fix(order=locked, shipped_on=timezone.localdate(), label=status.label(to))
+            except settlement.NotBillable as refusal:
+                raise MoveRefused(refusal.message) from refusal
+        locked.set_status(to)  # Oscar: validates against the pipeline, saves, records OrderStatusChange
         note = f"状況を「{status.label(current)}」から「{status.label(to)}」に変更"
         if delivery_date is not None:
             note += f"（納期: {format_date(delivery_date)}）"
@@ -95,6 +105,7 @@ def move(*, order, to: str, by, delivery_date: date | None = None, message: str 
             )
             thread = posted.inquiry
         _notify(locked, previous=current, delivery_date=delivery_date, message=message, thread=thread)
+    settlement.run_action_after_commit(payment)  # 売上確定 at the partner, after the move committed
     order.status = locked.status
     return locked
 

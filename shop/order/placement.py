@@ -1,30 +1,37 @@
-"""Placing an order (O4), one path for every source of lines.
+"""Placing an order (O4), one path for every source of lines (issue 10: no partner call under a lock).
 
-`place_from_quote` orders a valid quote at the quote's prices (Q4, C7);
-`place_from_basket` orders the basket directly (O2) at its discounted prices
-(P3). Both run the same steps in one transaction:
+`place_from_quote` orders a valid quote at the quote's prices and discounts
+(Q4, C7); `place_from_basket` orders the basket directly (O2) at its
+discounted prices (P3). Both run the same steps:
 
-1. lock the source row (quote or basket): double clicks and parallel
-   requests are serialised, and a source is ordered once; the submission key
-   is unique on the order, so a resubmitted form returns the order it made;
-2. check the payment method may be used by this member (P1) and the resale
-   declaration (Q6);
-3. write the order and its lines, totals from the one tax module;
-4. deferred invoice: reserve the amount on the company's credit line under a
-   row lock, refusing an order beyond the remaining credit (P2);
-5. a member with an approval route: the order waits as 承認待ち and the first
-   approver is asked (M7); otherwise it is accepted and 「ご注文を受付しました」
-   goes out after commit; a basket records its coupons and is closed;
-6. last, the payment (`shop.payments.settlement`): the partner's per-order
-   check for a deferred invoice, or the charge of the card's one-time token,
-   so that nothing of ours can fail after a card has been charged.
+1. checks that need no lock: the payment method may be used by this member
+   (P1), the resale declaration (Q6), the remaining credit line (P2);
+2. the order number is taken in a transaction of its own
+   (`numbering.take`): whatever happens next, it is never handed out again;
+3. the payment attempt is recorded (`settlement.begin`, 決済処理中) and the
+   partner is asked with no transaction open (`settlement.call`): the card's
+   one-time token is charged, or the deferred invoice checked. A decline or
+   rejection refuses the order and voids the number with its reason;
+4. one transaction writes the order: it locks the source row (quote or
+   basket: double clicks and parallel requests are serialised, a source is
+   ordered once, and the submission key is unique on the order, so a
+   resubmitted form returns the order it made), checks the coupons again
+   under their row locks (a single-use coupon is used once), writes the
+   order and its lines (totals from the one tax module), reserves the amount
+   on the company's credit line under its row lock (P2), starts the
+   approval route (M7) or queues 「ご注文を受付しました」, closes the basket,
+   attaches the payment and marks the number used;
+5. if that transaction does not commit, the charge is voided or the
+   partner's check cancelled (`settlement.compensate`), and the number is
+   voided with the reason. A crash between 3 and 5 is finished by the sweep.
 
-Any refusal raises `OrderRefused` with a Japanese message and rolls back
-everything, so nothing half-made is left behind.
+So a slow partner holds no row lock: another member of the same company
+orders meanwhile. Any refusal raises `OrderRefused` with a Japanese message.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from uuid import UUID
@@ -38,9 +45,10 @@ from oscar.core.loading import get_class, get_model
 from shop.attachments import services as attachment_services
 from shop.billing import numbering, tax
 from shop.companies import credit
+from shop.companies.models import Company
 from shop.notifications import mail
 from shop.payments import settlement
-from shop.quotes import resale
+from shop.quotes import discounts, resale
 from shop.quotes.models import Quote
 
 from . import status
@@ -105,52 +113,99 @@ def _existing(submission_key, member):
     return Order.objects.filter(submission_key=submission_key, company=member.company).first()
 
 
-def _placing(submission_key, member, body):
-    """Run `body` in one transaction; the same submission key always answers with the same order."""
+TWIN_WAIT_SECONDS = 10
+
+
+def _wait_for_twin(submission_key) -> None:
+    """A double click sends the form twice: the second request waits for the first instead of paying again."""
+    deadline = time.monotonic() + TWIN_WAIT_SECONDS
+    while settlement.in_flight(submission_key) and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+def _placing(submission_key, member, place):
+    """Run `place` (it opens its own transactions); the same submission key always answers with the same order."""
+    _wait_for_twin(submission_key)
     if (existing := _existing(submission_key, member)) is not None:
         return existing
     try:
-        with transaction.atomic():
-            return body()
+        return place()
     except IntegrityError:  # the same submission key won a race
+        if (existing := _existing(submission_key, member)) is None:
+            raise
+        return existing
+    except OrderRefused:  # e.g. the one-time card token was spent by the twin request of a double click
+        _wait_for_twin(submission_key)
         if (existing := _existing(submission_key, member)) is None:
             raise
         return existing
 
 
 def place_from_quote(*, quote: Quote, member, details: OrderDetails, submission_key: UUID | None = None):
-    def body():
-        locked = Quote.objects.select_for_update().get(pk=quote.pk, company=member.company)
-        lines = _quote_lines(locked)
-        return _place(member=member, lines=lines, details=details, submission_key=submission_key, quote=locked)
+    def place():
+        lines = _quote_lines(quote)
 
-    return _placing(submission_key, member, body)
+        def write(number, payment):
+            locked = Quote.objects.select_for_update().get(pk=quote.pk, company=member.company)
+            if locked.orders.exists():
+                raise OrderRefused(f"見積 {locked.number} はすでに注文済みです。")
+            discounts.check_vouchers(quote=locked, user=member.user)
+
+            def keep_discounts(order):
+                discounts.record_on_order(quote=locked, order=order, user=member.user)
+
+            return _write(
+                member=member,
+                lines=lines,
+                details=details,
+                submission_key=submission_key,
+                number=number,
+                payment=payment,
+                quote=locked,
+                before_commit=keep_discounts,
+            )
+
+        return _place(member=member, lines=lines, details=details, submission_key=submission_key, write=write)
+
+    return _placing(submission_key, member, place)
 
 
 def place_from_basket(*, basket, member, details: OrderDetails, submission_key: UUID | None = None):
-    def body():
-        locked = Basket.objects.select_for_update().get(pk=basket.pk, owner=member.user)
-        if locked.status != Basket.OPEN:  # ordered by the request that held the lock before us
-            order = Order.objects.filter(basket=locked).first()
-            if order is None:
-                raise OrderRefused("このカートはすでに使われています。カートの内容をご確認ください。")
-            return order
+    def place():
+        if Basket.objects.filter(pk=basket.pk, owner=member.user).exclude(status=Basket.OPEN).exists():
+            return _basket_already_ordered(basket)
         lines = _basket_lines(basket)
 
-        def close_basket(order):
-            _record_discounts(order=order, basket=basket, user=member.user)
-            locked.submit()
+        def write(number, payment):
+            locked = Basket.objects.select_for_update().get(pk=basket.pk, owner=member.user)
+            if locked.status != Basket.OPEN:  # ordered by the request that held the lock before us
+                raise OrderRefused("このカートはすでに使われています。カートの内容をご確認ください。")
 
-        return _place(
-            member=member,
-            lines=lines,
-            details=details,
-            submission_key=submission_key,
-            basket=locked,
-            before_payment=close_basket,
-        )
+            def close_basket(order):
+                _record_discounts(order=order, basket=basket, user=member.user)
+                locked.submit()
 
-    return _placing(submission_key, member, body)
+            return _write(
+                member=member,
+                lines=lines,
+                details=details,
+                submission_key=submission_key,
+                number=number,
+                payment=payment,
+                basket=locked,
+                before_commit=close_basket,
+            )
+
+        return _place(member=member, lines=lines, details=details, submission_key=submission_key, write=write)
+
+    return _placing(submission_key, member, place)
+
+
+def _basket_already_ordered(basket):
+    order = Order.objects.filter(basket=basket).first()
+    if order is None:
+        raise OrderRefused("このカートはすでに使われています。カートの内容をご確認ください。")
+    return order
 
 
 def _record_discounts(*, order, basket, user) -> None:
@@ -161,10 +216,16 @@ def _record_discounts(*, order, basket, user) -> None:
         creator.create_discount_model(order, application)
         creator.record_discount(application)
     for voucher in basket.vouchers.select_for_update():
+        # checked again under the voucher's row lock: parallel checkouts with one single-use coupon
+        # all passed Oscar's check when their baskets were loaded; only the first may use it
+        available, message = voucher.is_available_to_user(user=user)
+        if not available or not voucher.is_active():
+            raise OrderRefused(f"クーポン「{voucher.code}」はご利用いただけなくなりました（{message or '期限切れ'}）。")
         creator.record_voucher_usage(order, voucher, user)
 
 
 def _quote_lines(quote: Quote) -> list[PricedLine]:
+    """The quote's lines at its prices and discounts; refused if ordered, expired or with ended products."""
     if quote.orders.exists():
         raise OrderRefused(f"見積 {quote.number} はすでに注文済みです。")
     if not quote.is_valid:
@@ -186,7 +247,7 @@ def _quote_lines(quote: Quote) -> list[PricedLine]:
             unit_price=line.unit_price,
             quantity=line.quantity,
             amount=line.amount,
-            before_discounts=line.amount,
+            before_discounts=getattr(line, "amount_before_discounts", line.amount),
             tax_rate=line.tax_rate,
             quote_line=line,
             from_custom_quote=quote.is_custom,
@@ -222,16 +283,8 @@ def _basket_lines(basket) -> list[PricedLine]:
     return priced
 
 
-def _place(
-    *,
-    member,
-    lines: list[PricedLine],
-    details: OrderDetails,
-    submission_key,
-    quote=None,
-    basket=None,
-    before_payment=None,
-):
+def _refuse_early(*, member, lines: list[PricedLine], details: OrderDetails) -> tax.TaxSummary:
+    """Everything that can refuse the order before a number is taken or a partner asked."""
     if details.payment_method == Order.PaymentMethod.CARD and not card_allowed(member):
         raise OrderRefused(CARD_NOT_ALLOWED)
     if details.payment_method not in Order.PaymentMethod.values:
@@ -244,11 +297,60 @@ def _place(
         )
     except ValidationError as error:
         raise OrderRefused(" ".join(error.messages)) from error
+    summary = tax.summarise(tax.TaxableLine(amount=line.amount, rate=line.tax_rate) for line in lines)
+    if details.payment_method == Order.PaymentMethod.INVOICE:
+        company = Company.objects.get(pk=member.company_id)  # the line as it is now, not as the request began
+        if not company.invoice_buyer_id:
+            raise OrderRefused("請求書払いの審査が済んでいません。当店までお問い合わせください。")
+        left = credit.remaining(company=company)
+        if summary.gross > left:
+            raise OrderRefused(str(credit.CreditExceeded(remaining=left, amount=summary.gross)))
+    return summary
 
+
+def _place(*, member, lines: list[PricedLine], details: OrderDetails, submission_key, write):
+    """Steps 1-5 of the module docstring; `write(number, payment)` is step 4's work inside the transaction."""
+    summary = _refuse_early(member=member, lines=lines, details=details)
+    number = numbering.take(kind="order", prefix="K")
+    try:
+        payment = settlement.begin(
+            order_number=number,
+            company=member.company,
+            method=details.payment_method,
+            amount=summary.gross,
+            card_token=details.card_token,
+            submission_key=submission_key,
+        )
+        settlement.call(payment)
+    except settlement.PaymentRefused as refusal:
+        numbering.void(number, reason=f"payment refused: {refusal.message}")
+        raise OrderRefused(refusal.message) from refusal
+    try:
+        with transaction.atomic():
+            return write(number, payment)
+    except BaseException as failure:
+        reason = numbering.describe(failure)
+        settlement.compensate(payment, reason=reason)
+        numbering.void(number, reason=reason)
+        raise
+
+
+def _write(
+    *,
+    member,
+    lines: list[PricedLine],
+    details: OrderDetails,
+    submission_key,
+    number: str,
+    payment,
+    quote=None,
+    basket=None,
+    before_commit=None,
+):
     summary = tax.summarise(tax.TaxableLine(amount=line.amount, rate=line.tax_rate) for line in lines)
     state = status.initial_for(member)
     order = Order.objects.create(
-        number=numbering.next_number(kind="order", prefix="K"),
+        number=number,
         user=member.user,
         company=member.company,
         quote=quote,
@@ -308,19 +410,13 @@ def _place(
             raise OrderRefused(str(refusal)) from refusal
     else:
         send_received(order)
-    if before_payment is not None:
-        before_payment(order)
-    # Last, so nothing of ours can fail after a card has been charged.
+    if before_commit is not None:
+        before_commit(order)
     try:
-        settlement.take(
-            order=order,
-            company=member.company,
-            method=details.payment_method,
-            amount=summary.gross,
-            card_token=details.card_token,
-        )
-    except settlement.PaymentRefused as refusal:
-        raise OrderRefused(str(refusal)) from refusal
+        settlement.attach(payment=payment, order=order)
+    except settlement.AttemptLost as lost:
+        raise OrderRefused("お支払いの処理が中断されました。もう一度ご注文ください。") from lost
+    numbering.use(number)
     return order
 
 

@@ -14,6 +14,7 @@ from django.views.generic import FormView, TemplateView
 from oscar.core.loading import get_model
 
 from shop.attachments import services as attachment_services
+from shop.companies import credit
 from shop.companies.access import MemberRequiredMixin
 from shop.quotes.models import Quote
 from shop.quotes.services import tax_summary
@@ -42,6 +43,7 @@ class OrderFormMixin(MemberRequiredMixin):
         ctx = super().get_context_data(**kwargs)
         ctx["card_allowed"] = placement.card_allowed(self.member)
         ctx["card_not_allowed"] = placement.CARD_NOT_ALLOWED
+        ctx["credit_remaining"] = credit.remaining(company=self.company)  # P2: what a deferred invoice can take
         return ctx
 
     def refused(self, form, refusal, documents):

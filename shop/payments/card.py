@@ -37,8 +37,10 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
+from shop.transactions import require_outside_transaction
+
 from . import signing
-from .simulators import SimulatorError
+from .simulators import SimulatorError, simulate_latency
 
 BRANDS = ("visa", "mastercard", "jcb", "amex", "diners")
 BRAND_LABELS = {
@@ -136,6 +138,8 @@ class SimulatorCardGateway:
         self.simulator = simulator or CardGatewaySimulator.from_settings()
 
     def _call(self, method, **kwargs) -> dict:
+        simulate_latency()
+        require_outside_transaction("a call to the card gateway")
         try:
             return method(**kwargs)
         except SimulatorError as exc:
@@ -166,6 +170,7 @@ class HttpCardGateway:
         self.session = session or requests.Session()
 
     def _request(self, method: str, path: str, payload: dict | None = None, *, idempotency_key: str = "") -> dict:
+        require_outside_transaction("a call to the card gateway")
         headers = {"Authorization": f"Bearer {self.secret_key}", "Accept": "application/json"}
         if idempotency_key:
             headers[signing.IDEMPOTENCY_HEADER] = idempotency_key

@@ -9,19 +9,19 @@ raised it by phone). Orders on deferred invoice are checked against this line
 
 from __future__ import annotations
 
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.db.models import DecimalField, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView
 
 from shop.accounts.roles import MANAGE_CREDIT, StaffPermissionRequiredMixin
-from shop.companies.models import Company
+from shop.companies import credit
+from shop.companies.models import Company, CreditLimitChange
 
 from . import invoice, screening
 
@@ -39,6 +39,11 @@ class CreditLimitForm(forms.Form):
             "max_decimal_places": "与信枠は円単位の整数で入力してください。",
             "max_digits": "与信枠が大きすぎます。",
         },
+    )
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        max_length=255,
+        error_messages={"required": _("Enter the reason for changing the credit line.")},
     )
 
 
@@ -58,13 +63,12 @@ class CreditListView(StaffPermissionRequiredMixin, ListView):
 
     def get_queryset(self):
         self.query = self.request.GET.get("q", "").strip()
-        companies = Company.objects.annotate(
-            reserved=Coalesce(
-                Sum("credit_reservations__amount", filter=Q(credit_reservations__status="reserved")),
-                Value(Decimal(0)),
-                output_field=DecimalField(max_digits=14, decimal_places=0),
-            )
-        ).order_by("name", "pk")
+        latest = CreditLimitChange.objects.select_related("changed_by").order_by("-changed_at", "-pk")
+        companies = (
+            credit.with_credit(Company.objects.all())
+            .prefetch_related(Prefetch("credit_limit_changes", queryset=latest))
+            .order_by("name", "pk")
+        )
         if self.query:
             companies = companies.filter(Q(name__icontains=self.query) | Q(invoice_buyer_id__icontains=self.query))
         return companies
@@ -72,7 +76,9 @@ class CreditListView(StaffPermissionRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(query=self.query, **kwargs)
         for company in ctx["companies"]:
-            company.remaining = max(Decimal(company.credit_limit) - company.reserved, Decimal(0))
+            company.remaining = credit.remaining_of(company)
+            changes = list(company.credit_limit_changes.all())
+            company.last_change = changes[0] if changes else None
         return ctx
 
 
@@ -84,7 +90,7 @@ class CreditScreenView(StaffPermissionRequiredMixin, View):
     def post(self, request, pk):
         company = get_object_or_404(Company, pk=pk)
         try:
-            result = screening.screen(company=company)
+            result = screening.screen(company=company, by=request.user)
         except invoice.InvoicePartnerError as exc:
             messages.error(request, f"{company.name}: 与信審査を実行できませんでした。{exc}")
             return _back(request)
@@ -112,10 +118,11 @@ class CreditLimitView(StaffPermissionRequiredMixin, View):
         company = get_object_or_404(Company, pk=pk)
         form = CreditLimitForm(request.POST)
         if not form.is_valid():
-            for error in form.errors.get("credit_limit", []):
-                messages.error(request, f"{company.name}: {error}")
+            for field in ("credit_limit", "reason"):
+                for error in form.errors.get(field, []):
+                    messages.error(request, f"{company.name}: {error}")
             return _back(request)
         limit = form.cleaned_data["credit_limit"]
-        Company.objects.filter(pk=company.pk).update(credit_limit=limit)
+        credit.set_limit(company=company, limit=limit, by=request.user, reason=form.cleaned_data["reason"])
         messages.success(request, f"{company.name}: 与信枠を ¥{limit:,.0f} に変更しました。")
         return _back(request)

@@ -1,10 +1,16 @@
 """What happens on our side when the deferred-invoice partner reports a transaction's new state (P2).
 
 `on_invoice_event(reference, state)` is called by the webhook endpoint once per
-event (`shop.payments.webhooks`). It dispatches on the partner's state; for now
-every handler moves our `Payment` record on, and a rejection after review
-also cancels the order (credit released, buyer told). Other order reactions
-hook in here, in `HANDLERS`.
+event (`shop.payments.webhooks`). It dispatches on the partner's state; every
+handler moves our `Payment` record on, and:
+
+- a rejection after review cancels the order (credit released, buyer told);
+  if the order was already delivered (it cannot be any more: delivery waits
+  for the review, `settlement.request_fix`), staff get an alert in the
+  dashboard and by email, and an ERROR is logged;
+- the partner's `paid` gives the order's credit reservation back to the
+  company's line (`shop.companies.credit.release`), so a company that pays
+  its invoices can go on ordering.
 
 A state only ever moves forward: events can arrive late or out of order (a
 delayed transaction.passed after we cancelled), and an older state never
@@ -71,14 +77,50 @@ def update_payment(reference: str, state: str) -> Payment | None:
 
 def reject_order(reference: str, state: str) -> Payment | None:
     """A rejection after manual review: the payment is recorded as rejected and its order cancelled (O5, P2)."""
-    from shop.order import cancellation
+    from shop.order import cancellation, status
 
     payment = update_payment(reference, state)
     if payment is not None and payment.status == Payment.Status.REJECTED and payment.order_id is not None:
+        order = payment.order
+        if order.status == status.CANCELLED:
+            return payment  # cancelled already: nothing more to undo
         try:
-            cancellation.cancel_rejected_by_partner(order=payment.order)
-        except cancellation.CancelRefused:  # already cancelled or delivered: nothing more to undo
-            logger.info("rejected invoice for order %s left as it is", payment.order_number)
+            cancellation.cancel_rejected_by_partner(order=order)
+        except cancellation.CancelRefused:
+            _alert_rejected_after_delivery(payment, order)
+    return payment
+
+
+def _alert_rejected_after_delivery(payment: Payment, order) -> None:
+    from django.urls import reverse
+
+    from shop.alerts import services as alerts
+    from shop.order import status
+
+    logger.error(
+        "invoice for order %s rejected by the partner while the order is %s: staff must act",
+        order.number,
+        order.status,
+    )
+    alerts.raise_alert(
+        kind="invoice_rejected_after_delivery",
+        title=f"注文 {order.number}: 納品後に請求書払いの与信が否決されました",
+        body=(
+            f"決済会社が注文 {order.number}（{order.company}、¥{payment.amount:,.0f}）の請求書払いを否決しました。"
+            f"注文の状況は「{status.label(order.status)}」です。代金の回収方法をお客様とご相談ください。"
+        ),
+        link=reverse("order-dashboard:order-detail", kwargs={"number": order.number}),
+        dedupe_key=f"invoice-rejected-{payment.pk}",
+    )
+
+
+def mark_paid(reference: str, state: str) -> Payment | None:
+    """The buyer paid the partner's invoice: the order's credit goes back to the company's line (P2)."""
+    from shop.companies import credit
+
+    payment = update_payment(reference, state)
+    if payment is not None and payment.status == Payment.Status.PAID and payment.order_id is not None:
+        credit.release(order=payment.order, reason=credit.PAID)
     return payment
 
 
@@ -88,7 +130,7 @@ HANDLERS: dict[str, Handler] = {
     "rejected": reject_order,
     "fixed": update_payment,
     "billed": update_payment,
-    "paid": update_payment,
+    "paid": mark_paid,
     "cancelled": update_payment,
 }
 

@@ -38,8 +38,10 @@ import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from shop.transactions import require_outside_transaction
+
 from . import signing
-from .simulators import SimulatorError
+from .simulators import SimulatorError, simulate_latency
 
 UNREACHABLE = "後払い決済会社に接続できませんでした。しばらくしてからもう一度お試しください。"
 PROTOCOL_ERROR = "後払い決済会社から予期しない応答がありました。しばらくしてからもう一度お試しください。"
@@ -150,6 +152,8 @@ class SimulatorInvoicePartner:
         self.simulator = simulator or InvoicePartnerSimulator.from_settings()
 
     def _call(self, method, **kwargs) -> dict:
+        simulate_latency()
+        require_outside_transaction("a call to the deferred-invoice partner")
         try:
             return method(**kwargs)
         except SimulatorError as exc:
@@ -197,6 +201,7 @@ class HttpInvoicePartner:
         self.session = session or requests.Session()
 
     def _request(self, method: str, path: str, payload: dict | None = None, *, idempotency_key: str = "") -> dict:
+        require_outside_transaction("a call to the deferred-invoice partner")
         url = f"{self.base_url}{path}"
         body = b"" if payload is None else json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         # a GET, or a POST under an idempotency key, is safe to send again once if the connection failed

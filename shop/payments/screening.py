@@ -7,25 +7,36 @@ and a pending review leaves the line as it is.
 
 from __future__ import annotations
 
-from shop.companies.models import Company
+from django.db import transaction
+
+from shop.companies import credit
+from shop.companies.models import Company, CreditLimitChange
 
 from . import invoice
 
 
-def screen(*, company: Company) -> invoice.Screening:
-    """Raises invoice.InvoicePartnerError when the partner cannot be reached."""
+def screen(*, company: Company, by=None) -> invoice.Screening:
+    """Raises invoice.InvoicePartnerError when the partner cannot be reached.
+
+    The partner is asked first, with no transaction open; its answer is then
+    saved through the credit ledger (locked, with an audit row).
+    """
     result = invoice.get_partner().screen(
         company_name=company.name,
         postcode=company.postcode,
         address=company.address,
         representative=company.representative_name,
     )
-    fields = {"invoice_buyer_id": result.buyer_id}
-    if result.status == "approved":
-        fields["credit_limit"] = result.credit_limit
-    elif result.status == "rejected":
-        fields["credit_limit"] = 0
-    Company.objects.filter(pk=company.pk).update(**fields)
-    for name, value in fields.items():
-        setattr(company, name, value)
+    limit = {"approved": result.credit_limit, "rejected": 0}.get(result.status)
+    with transaction.atomic():
+        Company.objects.filter(pk=company.pk).update(invoice_buyer_id=result.buyer_id)
+        company.invoice_buyer_id = result.buyer_id
+        if limit is not None:
+            credit.set_limit(
+                company=company,
+                limit=limit,
+                by=by,
+                reason=f"決済会社の与信審査: {'承認' if result.status == 'approved' else '否決'}（{result.buyer_id}）",
+                source=CreditLimitChange.Source.SCREENING,
+            )
     return result

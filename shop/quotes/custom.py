@@ -3,10 +3,12 @@
 A custom quote mixes catalogue lines (priced at today's tax-exclusive price
 unless staff set a price) and free-text lines for what the catalogue does not
 hold (additional licences, renewals of products bought elsewhere, services).
-Like a basket quote (`services.create_from_basket`) it is made in one
-transaction, numbered by `numbering.next_number`, issued to the minute and
-totalled by the one tax module (tax once per rate, rounded down). Staff choose
-its validity. The same submission key never makes a second quote. The
+Like a basket quote (`services.create_from_basket`) its number is taken
+first in a transaction of its own (`numbering.numbered`: never reused, voided
+with the reason if the quote is not made); then it is made in one
+transaction, issued to the minute and totalled by the one tax module (tax
+once per rate, rounded down). Staff choose its validity, and its prices are
+the ones staff agreed: no campaign or coupon is applied to it. The same submission key never makes a second quote. The
 company's administrators are emailed through the outbox, so a rolled-back
 quote sends nothing.
 """
@@ -25,7 +27,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from shop.billing import tax
+from shop.billing import numbering, tax
 from shop.companies.models import Company, Member
 from shop.notifications import mail
 
@@ -175,8 +177,9 @@ def create_custom_quote(
         raise ValidationError(errors)
 
     try:
-        with transaction.atomic():
+        with numbering.numbered(kind="quote", prefix="Q") as number, transaction.atomic():
             quote = issue(
+                number=number,
                 drafts=drafts,
                 company=company,
                 created_by=staff_user,

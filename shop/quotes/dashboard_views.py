@@ -51,7 +51,9 @@ class QuoteDetailView(StaffPermissionRequiredMixin, View):
 
     def get(self, request, number):
         quote = get_object_or_404(
-            Quote.objects.select_related("company", "created_by", "requoted_from").prefetch_related("lines"),
+            Quote.objects.select_related("company", "created_by", "requoted_from").prefetch_related(
+                "lines", "discounts"
+            ),
             number=number,
         )
         return render(

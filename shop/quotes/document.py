@@ -3,6 +3,9 @@
 `content(quote)` turns a quote into display strings once (amounts as ¥1,234,
 times in Japan time, issuer details from settings, tax per rate from the one
 tax module), so the print page and the PDF can never show different figures.
+With campaigns or coupons (P3) the lines show their list amounts, then the
+list total, one row per discount (as frozen on the quote) and the totals
+after the discounts, which are the quote's own figures.
 `render_pdf(quote)` hands that content to the shop's one document layout,
 `shop.billing.pdf` (shared with 納品書 兼 注文請書 and 請求書, P5): A4, the
 embedded Japanese font with its fallback, and a line table that repeats its
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shop.billing import pdf
 from shop.billing.pdf import FALLBACK_FONT, NO_CODE, Row, yen  # noqa: F401  (this module's public names)
@@ -52,11 +56,12 @@ def content(quote: Quote) -> Content:
             note=line.note,
             quantity=f"{line.quantity:,}",
             unit_price=yen(line.unit_price),
-            amount=yen(line.amount),
+            amount=yen(line.amount_before_discounts),
         )
         for line in quote.lines.all()
     )
     totals = (
+        *discount_totals(quote),
         ("小計(税抜)", yen(quote.subtotal)),
         *((f"消費税({rate.percent}%)", yen(rate.tax)) for rate in summary.rates),
         ("合計(税込)", yen(quote.total)),
@@ -73,6 +78,18 @@ def content(quote: Quote) -> Content:
         total=yen(quote.total),
         resale=f"再販売（エンドユーザー: {quote.end_user_name}）" if quote.for_resale else "",
         note=quote.note,
+    )
+
+
+def discount_totals(quote: Quote) -> tuple[tuple[str, str], ...]:
+    """The list total and one row per discount, or nothing for a quote without discounts."""
+    discounts = list(quote.discounts.all())
+    if not discounts:
+        return ()
+    before = sum((line.amount_before_discounts for line in quote.lines.all()), 0)
+    return (
+        (gettext("Before discounts (excl. tax)"), yen(before)),
+        *((gettext("Discount: %(name)s") % {"name": d.label}, pdf.minus_yen(d.amount)) for d in discounts),
     )
 
 

@@ -14,7 +14,7 @@ from .models import Quote
 class QuoteDocumentMixin(MemberRequiredMixin):
     def get_quote(self) -> Quote:
         return get_object_or_404(
-            Quote.objects.select_related("company").prefetch_related("lines"),
+            Quote.objects.select_related("company").prefetch_related("lines", "discounts"),
             number=self.kwargs["number"],
             company=self.company,
         )

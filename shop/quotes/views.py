@@ -44,6 +44,9 @@ class QuoteCreateView(MemberRequiredMixin, View):
         except services.EmptyBasket:
             messages.error(request, "カートに商品がありません。")
             return redirect("basket:summary")
+        except services.VoucherUnavailable as refusal:
+            messages.error(request, refusal.message)
+            return redirect("basket:summary")
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -58,7 +61,7 @@ class RequoteView(MemberRequiredMixin, View):
     def post(self, request, number):
         quote = get_object_or_404(Quote, number=number, company=self.company)
         try:
-            new, skipped = services.requote(
+            new, skipped, dropped = services.requote(
                 quote=quote, member=self.member, submission_key=_own_submission_key(request, self.company)
             )
         except services.NothingToRequote as refusal:
@@ -66,6 +69,8 @@ class RequoteView(MemberRequiredMixin, View):
             return redirect("quotes:quote-detail", number=quote.number)
         for name in skipped:
             messages.warning(request, f"「{name}」は販売終了のため、再見積に含めていません。")
+        for note in dropped:
+            messages.warning(request, note)
         messages.success(request, f"本日の価格で見積 {new.number} を作成しました（{quote.number} の再見積）。")
         return redirect("quotes:quote-detail", number=new.number)
 
@@ -89,7 +94,7 @@ class QuoteDetailView(MemberRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         quote = get_object_or_404(
-            Quote.objects.select_related("company", "created_by").prefetch_related("lines"),
+            Quote.objects.select_related("company", "created_by").prefetch_related("lines", "discounts"),
             number=self.kwargs["number"],
             company=self.company,
         )

@@ -9,7 +9,7 @@ import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from shop.accounts.roles import grant
-from shop.companies.models import Company
+from shop.companies.models import Company, CreditLimitChange
 from shop.demo.users import ensure_demo_company
 from shop.payments.models import SimBuyer
 from tests.factories import CompanyFactory
@@ -98,15 +98,27 @@ def test_an_unreachable_partner_changes_nothing(staff_client, settings):
 def test_the_line_can_be_set_by_hand(staff_client):
     # covers: S1, P2
     company = CompanyFactory(name="手動設定株式会社", credit_limit=Decimal(3_000_000))
-    response = staff_client.post(f"{LIST}{company.pk}/limit/", {"credit_limit": "1200000", "q": "手動"}, follow=True)
+    reason = "決済会社から電話で増枠の連絡"
+    response = staff_client.post(
+        f"{LIST}{company.pk}/limit/", {"credit_limit": "1200000", "reason": reason, "q": "手動"}, follow=True
+    )
     assert response.redirect_chain[-1][0].endswith("?q=%E6%89%8B%E5%8B%95")
     company.refresh_from_db()
     assert company.credit_limit == Decimal(1_200_000)
     assert any("¥1,200,000" in m for m in _messages(response))
+    # issue 10: the change is audited (who, from what, to what, why) and shown on the screen
+    change = CreditLimitChange.objects.get(company=company)
+    assert (change.previous, change.limit, change.reason, change.source) == (3_000_000, 1_200_000, reason, "staff")
+    assert change.changed_by.username == "credit-staff"
+    assert reason in response.content.decode()
     for bad in ["-1", "abc", "1000.5", ""]:
-        response = staff_client.post(f"{LIST}{company.pk}/limit/", {"credit_limit": bad}, follow=True)
+        response = staff_client.post(f"{LIST}{company.pk}/limit/", {"credit_limit": bad, "reason": "x"}, follow=True)
         assert any("与信枠" in m for m in _messages(response)), bad
         assert Company.objects.get(pk=company.pk).credit_limit == Decimal(1_200_000)
+    response = staff_client.post(f"{LIST}{company.pk}/limit/", {"credit_limit": "5"}, follow=True)  # no reason
+    assert any("理由" in m for m in _messages(response))
+    assert Company.objects.get(pk=company.pk).credit_limit == Decimal(1_200_000)
+    assert CreditLimitChange.objects.filter(company=company).count() == 1
 
 
 def test_buyers_and_unverified_staff_cannot_open_it(client, django_user_model):

@@ -53,15 +53,18 @@ from oscar.core.loading import get_model
 from oscar.test.factories import create_offer
 
 from shop.accounts import roles
+from shop.alerts.services import raise_alert
 from shop.companies.models import Member, MembershipApplication
 from shop.demo.users import DEMO_STAFF, DEMO_STAFF_PASSWORD, ensure_staff_users
 from shop.inquiries import services as inquiries
+from shop.notifications.models import OutboundEmail
 from shop.order import cancellation
 from shop.order import status as order_status
 from shop.quotes import custom
 from tests.factories import MemberFactory
 from tests.functional.test_attachments import store
 from tests.functional.test_membership_screening import _application
+from tests.helpers import own_savepoint
 from tests.order_factories import make_order
 
 pytestmark = [
@@ -129,6 +132,12 @@ EXPECTED: dict[str, frozenset[str]] = {
     "credit-dashboard:company-limit": CREDIT,
     "inquiries-dashboard:inquiry-list": INQUIRIES,
     "inquiries-dashboard:inquiry-detail": INQUIRIES,
+    # staff alerts and the email outbox (issue 10): 受注管理
+    "alerts-dashboard:alert-list": ORDERS,
+    "alerts-dashboard:alert-resolve": ORDERS,
+    "outbox-dashboard:email-list": ORDERS,
+    "outbox-dashboard:email-resend": ORDERS,
+    "outbox-dashboard:email-resend-all": ORDERS,
     # Oscar: the home page
     "dashboard:index": ANY_SHOP_ROLE,
     # Oscar: catalogue, stock alerts (商品・キャンペーン)
@@ -248,6 +257,9 @@ EXEMPT = {
 POST_ONLY = {
     "credit-dashboard:company-screen",
     "credit-dashboard:company-limit",
+    "alerts-dashboard:alert-resolve",
+    "outbox-dashboard:email-resend",
+    "outbox-dashboard:email-resend-all",
     "dashboard:range-reorder",
     "dashboard:user-password-reset",
     "dashboard:partner-user-link",
@@ -397,6 +409,10 @@ def world(django_user_model) -> World:
     inquiry, _ = inquiries.open_inquiry(member=buyer, subject="納期について", body="納期を教えてください。")
     order = make_order(member=buyer, status=order_status.ACCEPTED)
     attachment = store(buyer)
+    alert = raise_alert(kind="matrix", title="マトリクス用の通知", body="", dedupe_key="matrix")
+    dead_email = OutboundEmail.objects.create(
+        template="matrix", to=["dead@example.jp"], subject="届かなかったメール", body="本文", status="dead", attempts=15
+    )
 
     values = {
         "membership-dashboard:application-detail": {"pk": application.pk},
@@ -406,6 +422,8 @@ def world(django_user_model) -> World:
         "credit-dashboard:company-screen": {"pk": company.pk},
         "credit-dashboard:company-limit": {"pk": company.pk},
         "inquiries-dashboard:inquiry-detail": {"number": inquiry.number},
+        "alerts-dashboard:alert-resolve": {"pk": alert.pk},
+        "outbox-dashboard:email-resend": {"pk": dead_email.pk},
         "dashboard:catalogue-product": {"pk": product.pk},
         "dashboard:catalogue-product-create": {"product_class_slug": product_class.slug},
         "dashboard:catalogue-product-create-child": {"parent_pk": parent.pk},
@@ -460,6 +478,9 @@ def world(django_user_model) -> World:
         "credit-dashboard:company-limit": {"credit_limit": "12345"},
         "credit-dashboard:company-screen": {},
         "inquiries-dashboard:inquiry-detail": {"body": "来週お届けできます。"},
+        "alerts-dashboard:alert-resolve": {"note": "確認済み"},
+        "outbox-dashboard:email-resend": {},
+        "outbox-dashboard:email-resend-all": {},
         "quote-dashboard:custom-quote-create": {
             "company": company.pk,
             "valid_until": (timezone.localdate() + timedelta(days=10)).isoformat(),
@@ -544,8 +565,11 @@ def is_allowed(response, name: str, method: str) -> bool:
 
 
 def rolled_back(request):
-    """Run `request()` inside a savepoint that is rolled back; return (response, the tables it changed)."""
-    with transaction.atomic():
+    """Run `request()` inside a savepoint that is rolled back; return (response, the tables it changed).
+
+    The savepoint is the test's own (tests.helpers.own_savepoint), like the test case's transaction.
+    """
+    with own_savepoint():
         before = snapshot()
         response = request()
         after = snapshot()

@@ -42,3 +42,14 @@ def request_fingerprint(*parts) -> str:
     """What an idempotent request asked for, to refuse the same key with other content (base64: few digits)."""
     digest = hashlib.sha256("|".join(str(part) for part in parts).encode()).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def simulate_latency() -> None:
+    """A slow partner, for the benchmark (``KOBAI_SIM_PARTNER_DELAY_SECONDS``; 0 = answer at once)."""
+    import time
+
+    from django.conf import settings
+
+    delay = float(getattr(settings, "KOBAI_SIM_PARTNER_DELAY_SECONDS", 0) or 0)
+    if delay > 0:
+        time.sleep(delay)

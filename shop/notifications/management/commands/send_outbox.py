@@ -4,7 +4,10 @@ from shop.notifications.mail import deliver_pending
 
 
 class Command(BaseCommand):
-    help = "Send pending emails from the outbox (retries failed sends up to 5 times)."
+    help = (
+        "One pass over the outbox: send the pending emails whose next attempt has come "
+        "(`run_worker` does this every few seconds)."
+    )
 
     def handle(self, *args, **options):
         self.stdout.write(f"sent {deliver_pending()} email(s)")
