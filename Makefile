@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install setup run test test-e2e lint bench messages clean
+.PHONY: help install setup run test test-e2e lint bench bench-partner messages clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -52,6 +52,10 @@ test-e2e: install ## only the browser tests (Playwright + Debian chromium)
 
 bench: install ## benchmark under gunicorn with a 10k catalogue; writes bench/out/results.json
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Both benchmarks: make bench bench-partner
+bench-partner: install ## a slow payment partner (2 s) must not hold up a colleague's order; bench/out/partner_lock.json
+	$(BIN)/python bench/partner_lock.py $(BENCH_PARTNER_ARGS)
 
 messages: install ## refresh and compile the Japanese translations (needs gettext)
 	$(MANAGE) makemessages -l ja --ignore=.venv --ignore=bench --ignore=tests --ignore=var

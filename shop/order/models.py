@@ -36,6 +36,13 @@ class Order(AbstractOrder):
     submission_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
 
     @cached_property
+    def discount_rows(self):
+        """The coupons and campaigns that reduced this order (P3), in whole yen, as the documents show them."""
+        from shop.billing.documents import discount_rows
+
+        return discount_rows(self)
+
+    @cached_property
     def billing_dates(self):
         """請求書発行日 and お支払期限 once delivered (P4); None before."""
         from shop.billing.billing_dates import for_order

@@ -32,6 +32,7 @@ orders meanwhile. Any refusal raises `OrderRefused` with a Japanese message.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from uuid import UUID
@@ -149,7 +150,8 @@ def place_from_quote(*, quote: Quote, member, details: OrderDetails, submission_
             locked = Quote.objects.select_for_update().get(pk=quote.pk, company=member.company)
             if locked.orders.exists():
                 raise OrderRefused(f"見積 {locked.number} はすでに注文済みです。")
-            discounts.check_vouchers(quote=locked, user=member.user)
+            with refusing_unavailable_coupons():
+                discounts.check_vouchers(quote=locked, user=member.user)
 
             def keep_discounts(order):
                 discounts.record_on_order(quote=locked, order=order, user=member.user)
@@ -180,6 +182,8 @@ def place_from_basket(*, basket, member, details: OrderDetails, submission_key: 
             locked = Basket.objects.select_for_update().get(pk=basket.pk, owner=member.user)
             if locked.status != Basket.OPEN:  # ordered by the request that held the lock before us
                 raise OrderRefused("このカートはすでに使われています。カートの内容をご確認ください。")
+            with refusing_unavailable_coupons():  # locked: a coupon a valid quote holds is not for this order
+                discounts.check_basket_vouchers(basket=locked, user=member.user, company=member.company)
 
             def close_basket(order):
                 _record_discounts(order=order, basket=basket, user=member.user)
@@ -199,6 +203,14 @@ def place_from_basket(*, basket, member, details: OrderDetails, submission_key: 
         return _place(member=member, lines=lines, details=details, submission_key=submission_key, write=write)
 
     return _placing(submission_key, member, place)
+
+
+@contextmanager
+def refusing_unavailable_coupons():
+    try:
+        yield
+    except discounts.VoucherUnavailable as refusal:
+        raise OrderRefused(str(refusal)) from refusal
 
 
 def _basket_already_ordered(basket):
@@ -247,7 +259,7 @@ def _quote_lines(quote: Quote) -> list[PricedLine]:
             unit_price=line.unit_price,
             quantity=line.quantity,
             amount=line.amount,
-            before_discounts=getattr(line, "amount_before_discounts", line.amount),
+            before_discounts=line.amount_before_discounts,
             tax_rate=line.tax_rate,
             quote_line=line,
             from_custom_quote=quote.is_custom,

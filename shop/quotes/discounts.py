@@ -216,6 +216,15 @@ def check_available(vouchers, *, user, company=None, exclude: Quote | None = Non
             raise VoucherUnavailable(
                 gettext("The coupon %(code)s has already been used and cannot be used again.") % {"code": voucher.code}
             )
+        # 「お一人様1回」: in a B2B shop the customer is the company, so one use per company
+        if (
+            voucher.usage == Voucher.ONCE_PER_CUSTOMER
+            and company is not None
+            and voucher.applications.filter(order__company=company).exists()
+        ):
+            raise VoucherUnavailable(
+                gettext("The coupon %(code)s has already been used by your company.") % {"code": voucher.code}
+            )
         holder = holding_quotes(voucher, user=user, exclude=exclude).select_related("company").first()
         if holder is not None:
             raise VoucherUnavailable(_held_message(voucher, holder, company))

@@ -475,7 +475,7 @@ def world(django_user_model) -> World:
     post_data = {
         "membership-dashboard:application-detail": {"action": "approve"},
         "order-dashboard:order-detail": {"action": "cancel", "reason": "お客様のご依頼によりキャンセル"},
-        "credit-dashboard:company-limit": {"credit_limit": "12345"},
+        "credit-dashboard:company-limit": {"credit_limit": "12345", "reason": "増枠の依頼"},
         "credit-dashboard:company-screen": {},
         "inquiries-dashboard:inquiry-detail": {"body": "来週お届けできます。"},
         "alerts-dashboard:alert-resolve": {"note": "確認済み"},
@@ -719,6 +719,7 @@ def admin_paths(world: World) -> dict[str, list[str]]:
     return paths
 
 
+@pytest.mark.timeout(900)  # every admin page of every model for every role: the longest test of the suite
 def test_django_admin_is_for_superusers_only(world):
     from django.contrib import admin
     from django.test import RequestFactory
