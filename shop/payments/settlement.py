@@ -31,7 +31,8 @@ Card numbers never reach us: only the token, the brand and the last four digits.
 from __future__ import annotations
 
 import logging
-import uuid
+import secrets
+import string
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -87,6 +88,11 @@ def _save(payment: Payment, **fields) -> Payment:
 # --- placement ---
 
 
+def _attempt_suffix() -> str:
+    """20 random letters: unique per attempt, and no run of digits a log filter could take for a card number."""
+    return "".join(secrets.choice(string.ascii_letters) for _ in range(20))
+
+
 def begin(
     *, order_number: str, company, method: str, amount: Decimal, card_token: str = "", submission_key=None
 ) -> Payment:
@@ -98,7 +104,7 @@ def begin(
         method=method,
         status=Payment.Status.REQUESTED,
         amount=amount,
-        idempotency_key=f"{order_number}-{uuid.uuid4().hex[:20]}",
+        idempotency_key=f"{order_number}-{_attempt_suffix()}",
         card_token=card_token if method == Payment.Method.CARD else "",
         buyer_id=company.invoice_buyer_id if method == Payment.Method.INVOICE else "",
     )
@@ -329,8 +335,9 @@ def sweep(*, now=None) -> dict[str, int]:
             if payment.status == Payment.Status.REQUESTED:
                 continue  # still unreachable: next time
         done["replayed"] += 1
+    # by when the attempt began: a replay just above has only now learnt what an old attempt made
     stranded = Payment.objects.filter(
-        order__isnull=True, status__in=(*HOLDS_MONEY, Payment.Status.COMPENSATING), updated_at__lt=cutoff
+        order__isnull=True, status__in=(*HOLDS_MONEY, Payment.Status.COMPENSATING), created_at__lt=cutoff
     )
     for payment in stranded:
         done["voided"] += compensate(payment, reason=payment.action_error or "the order was never committed")
