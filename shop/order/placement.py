@@ -146,7 +146,7 @@ def place_from_quote(*, quote: Quote, member, details: OrderDetails, submission_
     def place():
         lines = _quote_lines(quote)
 
-        def write(number, payment):
+        def lock_source():
             locked = Quote.objects.select_for_update().get(pk=quote.pk, company=member.company)
             if locked.orders.exists():
                 raise OrderRefused(f"見積 {locked.number} はすでに注文済みです。")
@@ -156,18 +156,11 @@ def place_from_quote(*, quote: Quote, member, details: OrderDetails, submission_
             def keep_discounts(order):
                 discounts.record_on_order(quote=locked, order=order, user=member.user)
 
-            return _write(
-                member=member,
-                lines=lines,
-                details=details,
-                submission_key=submission_key,
-                number=number,
-                payment=payment,
-                quote=locked,
-                before_commit=keep_discounts,
-            )
+            return {"quote": locked, "before_commit": keep_discounts}
 
-        return _place(member=member, lines=lines, details=details, submission_key=submission_key, write=write)
+        return _place(
+            member=member, lines=lines, details=details, submission_key=submission_key, lock_source=lock_source
+        )
 
     return _placing(submission_key, member, place)
 
@@ -178,7 +171,7 @@ def place_from_basket(*, basket, member, details: OrderDetails, submission_key: 
             return _basket_already_ordered(basket)
         lines = _basket_lines(basket)
 
-        def write(number, payment):
+        def lock_source():
             locked = Basket.objects.select_for_update().get(pk=basket.pk, owner=member.user)
             if locked.status != Basket.OPEN:  # ordered by the request that held the lock before us
                 raise OrderRefused("このカートはすでに使われています。カートの内容をご確認ください。")
@@ -189,18 +182,11 @@ def place_from_basket(*, basket, member, details: OrderDetails, submission_key: 
                 _record_discounts(order=order, basket=basket, user=member.user)
                 locked.submit()
 
-            return _write(
-                member=member,
-                lines=lines,
-                details=details,
-                submission_key=submission_key,
-                number=number,
-                payment=payment,
-                basket=locked,
-                before_commit=close_basket,
-            )
+            return {"basket": locked, "before_commit": close_basket}
 
-        return _place(member=member, lines=lines, details=details, submission_key=submission_key, write=write)
+        return _place(
+            member=member, lines=lines, details=details, submission_key=submission_key, lock_source=lock_source
+        )
 
     return _placing(submission_key, member, place)
 
@@ -320,8 +306,12 @@ def _refuse_early(*, member, lines: list[PricedLine], details: OrderDetails) -> 
     return summary
 
 
-def _place(*, member, lines: list[PricedLine], details: OrderDetails, submission_key, write):
-    """Steps 1-5 of the module docstring; `write(number, payment)` is step 4's work inside the transaction."""
+def _place(*, member, lines: list[PricedLine], details: OrderDetails, submission_key, lock_source):
+    """Steps 1-5 of the module docstring.
+
+    `lock_source()` runs first in step 4's transaction: it locks the quote or basket (and its coupons) and
+    answers with what `_write` needs of it (the source row, and the work to do before the commit).
+    """
     summary = _refuse_early(member=member, lines=lines, details=details)
     number = numbering.take(kind="order", prefix="K")
     try:
@@ -339,7 +329,16 @@ def _place(*, member, lines: list[PricedLine], details: OrderDetails, submission
         raise OrderRefused(refusal.message) from refusal
     try:
         with transaction.atomic():
-            return write(number, payment)
+            source = lock_source()  # first: the coupon rows are locked before the company's (no deadlock)
+            return _write(
+                member=member,
+                lines=lines,
+                details=details,
+                submission_key=submission_key,
+                number=number,
+                payment=payment,
+                **source,
+            )
     except BaseException as failure:
         reason = numbering.describe(failure)
         settlement.compensate(payment, reason=reason)

@@ -126,11 +126,7 @@ def call(payment: Payment) -> Payment:
                 idempotency_key=payment.idempotency_key,
             )
         except card.CardGatewayError as error:
-            if error.code not in ("unreachable", "protocol") and (error.status or 500) < 500:
-                _save(payment, status=Payment.Status.DECLINED, message=error.message[:255], card_token="")
-            else:
-                _save(payment, message=error.message[:255])
-            raise PaymentRefused(error.message, payment=payment) from error
+            raise _refused(payment, error, status=Payment.Status.DECLINED, card_token="") from error
         _save(
             payment,
             status=CARD_STATUS[charge.status],
@@ -156,11 +152,7 @@ def call(payment: Payment) -> Payment:
             idempotency_key=payment.idempotency_key,
         )
     except invoice.InvoicePartnerError as error:
-        if error.code not in ("unreachable", "protocol") and (error.status or 500) < 500:
-            _save(payment, status=Payment.Status.REJECTED, message=error.message[:255])
-        else:
-            _save(payment, message=error.message[:255])
-        raise PaymentRefused(error.message, payment=payment) from error
+        raise _refused(payment, error, status=Payment.Status.REJECTED) from error
     _save(
         payment,
         status=STATUS_FOR_STATE[authorization.result],
@@ -173,6 +165,16 @@ def call(payment: Payment) -> Payment:
             payment=payment,
         )
     return payment
+
+
+def _refused(payment: Payment, error, *, status: str, **fields) -> PaymentRefused:
+    """Record a partner's error answer. A refusal (4xx) ends the attempt; an unreachable partner or a broken
+    answer leaves it 決済処理中, since the partner may have acted: the sweep asks again under the same key."""
+    if error.code not in ("unreachable", "protocol") and (error.status or 500) < 500:
+        _save(payment, status=status, message=error.message[:255], **fields)
+    else:
+        _save(payment, message=error.message[:255])
+    return PaymentRefused(error.message, payment=payment)
 
 
 class AttemptLost(Exception):
