@@ -70,9 +70,10 @@ def _payment_for(order) -> None:
     """The payment placement would have recorded (issue 10: delivery needs one that is not under review).
 
     A company screened by the partner gets a real transaction at the simulator, checked like any order;
-    an unscreened one a captured card payment.
+    an unscreened one a charge captured at the card simulator.
     """
     from shop.payments.models import Payment
+    from shop.payments.simulators.card import CardGatewaySimulator
     from shop.payments.simulators.invoice import InvoicePartnerSimulator
 
     buyer_id = order.company.invoice_buyer_id if order.company_id else ""
@@ -96,16 +97,30 @@ def _payment_for(order) -> None:
             idempotency_key=f"factory-{order.number}",
         )
         return
+    gateway = CardGatewaySimulator.from_settings()
+    token = gateway.create_token(
+        public_key=gateway.public_key,
+        number="4111 1111 1111 1111",  # the simulator's Visa test card: it keeps only brand and last four
+        exp_month=12,
+        exp_year=timezone.localdate().year + 2,
+        cvc="123",
+    )["token"]
+    charge = gateway.charge(
+        token=token,
+        amount=int(order.total_incl_tax),
+        order_number=order.number,
+        idempotency_key=f"factory-{order.number}",
+    )
     Payment.objects.create(
         order=order,
         order_number=order.number,
         method=Payment.Method.CARD,
         status=Payment.Status.CAPTURED,
-        reference=f"ch_factory_{order.number}",
+        reference=charge["reference"],
         amount=order.total_incl_tax,
         idempotency_key=f"factory-{order.number}",
-        card_brand="visa",
-        card_last4="1111",
+        card_brand=charge["brand"],
+        card_last4=charge["last4"],
     )
 
 

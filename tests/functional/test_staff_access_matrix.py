@@ -409,7 +409,7 @@ def world(django_user_model) -> World:
     inquiry, _ = inquiries.open_inquiry(member=buyer, subject="納期について", body="納期を教えてください。")
     order = make_order(member=buyer, status=order_status.ACCEPTED)
     attachment = store(buyer)
-    alert = raise_alert(kind="matrix", title="マトリクス用の通知", body="", dedupe_key="matrix")
+    staff_alert = raise_alert(kind="matrix", title="マトリクス用の通知", body="", dedupe_key="matrix")
     dead_email = OutboundEmail.objects.create(
         template="matrix", to=["dead@example.jp"], subject="届かなかったメール", body="本文", status="dead", attempts=15
     )
@@ -422,7 +422,7 @@ def world(django_user_model) -> World:
         "credit-dashboard:company-screen": {"pk": company.pk},
         "credit-dashboard:company-limit": {"pk": company.pk},
         "inquiries-dashboard:inquiry-detail": {"number": inquiry.number},
-        "alerts-dashboard:alert-resolve": {"pk": alert.pk},
+        "alerts-dashboard:alert-resolve": {"pk": staff_alert.pk},
         "outbox-dashboard:email-resend": {"pk": dead_email.pk},
         "dashboard:catalogue-product": {"pk": product.pk},
         "dashboard:catalogue-product-create": {"product_class_slug": product_class.slug},
