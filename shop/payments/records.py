@@ -1,10 +1,11 @@
-"""Our record of an order's payment (P1, P2): written from what the partner or gateway answered.
+"""Our record of a payment written from what the partner or gateway answered (P1, P2).
 
-Checkout calls these right after `invoice.get_partner().authorize(...)` or
-`card.get_gateway().charge(...)`, inside the order's transaction, so the
-record and the order are committed together. The order may not exist yet
-(the order number is known first): pass it later with `attach`.
-Only the brand and last four digits of a card are kept.
+Placement no longer records through these: `shop.payments.settlement` writes
+the attempt before the call and its answer after it (issue 10). What is left
+here maps the gateway's states onto ours (`CARD_STATUS`, used by settlement)
+and writes a `Payment` straight from an answer, for the webhook and card-data
+tests that need one without placing an order. Only the brand and last four
+digits of a card are kept.
 """
 
 from __future__ import annotations

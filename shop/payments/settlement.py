@@ -45,16 +45,12 @@ from shop.transactions import outside_transaction, require_outside_transaction
 from . import card, invoice
 from .events import STATUS_FOR_STATE
 from .models import Payment
+from .records import CARD_STATUS
 
 logger = logging.getLogger("kobai.payments")
 
 ABANDONED_AFTER = timedelta(minutes=10)  # an attempt older than this without its order is not in flight any more
 ACTION_ALERT_AFTER = 5  # failed fix/cancel calls before staff are alerted
-CARD_STATUS = {
-    "captured": Payment.Status.CAPTURED,
-    "declined": Payment.Status.DECLINED,
-    "voided": Payment.Status.CANCELLED,
-}
 HOLDS_MONEY = (Payment.Status.CAPTURED, Payment.Status.AUTHORIZED, Payment.Status.PENDING)
 NOT_BILLABLE_UNDER_REVIEW = (
     "注文 {number} は決済会社（請求書払い）の審査中のため、「{label}」にはできません。"
