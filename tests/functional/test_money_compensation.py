@@ -273,3 +273,83 @@ def test_a_colleague_orders_while_a_members_partner_call_is_still_open(committed
     assert a_order.number < b_order.number  # A took its number first and still got it
     held = CreditReservation.objects.filter(company=company, status=CreditReservation.Status.RESERVED)
     assert sorted(held.values_list("order__number", flat=True)) == sorted([a_order.number, b_order.number])
+
+
+def _gateway_down_for(monkeypatch, times: int):
+    """The gateway's void fails `times` times (unreachable), then works again."""
+    voided = card.SimulatorCardGateway.void
+    calls = {"n": 0}
+
+    def flaky(self, **kwargs):
+        calls["n"] += 1
+        if calls["n"] <= times:
+            raise card.CardGatewayError(card.UNREACHABLE, code="unreachable")
+        return voided(self, **kwargs)
+
+    monkeypatch.setattr(card.SimulatorCardGateway, "void", flaky)
+    return calls
+
+
+@pytest.mark.django_db
+def test_a_void_that_fails_stays_compensating_and_the_sweep_finishes_it(members, monkeypatch):
+    # covers: issue 10, P1 — every state has a way out: 取消処理中 is retried until the gateway has it
+    calls = _gateway_down_for(monkeypatch, times=1)
+    admin = members["K0000001"]
+    client = _client(admin)
+    _fill(client)
+    data = _checkout_data(client, payment_method="card", card_token=_card_token(client))
+    with monkeypatch.context() as patch:
+        _the_order_transaction_fails_at_its_last_step(patch)
+        with pytest.raises(DatabaseError, match=DISK_FULL):
+            client.post("/shop/checkout/", data)
+    assert not Order.objects.exists()
+    payment = Payment.objects.get()
+    charge = SimCharge.objects.get()
+    assert payment.status == Payment.Status.COMPENSATING and charge.status == "captured" and calls["n"] == 1
+    assert DISK_FULL in payment.action_error  # why it is being voided is kept with it
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        assert settlement.sweep()["voided"] == 1
+    payment.refresh_from_db()
+    charge.refresh_from_db()
+    assert payment.status == Payment.Status.CANCELLED and charge.status == "voided" and calls["n"] == 2
+
+
+@pytest.mark.django_db
+def test_a_cancel_the_gateway_cannot_take_is_retried_and_alerts_staff_after_five_failures(
+    members, monkeypatch, django_user_model
+):
+    # covers: issue 10, O5, P1 — a cancel commits at once; the void follows, retried by the sweep
+    from shop.accounts.roles import grant
+    from shop.alerts.models import StaffAlert
+    from shop.order import cancellation
+
+    admin = members["K0000001"]
+    client = _client(admin)
+    _fill(client)
+    client.post("/shop/checkout/", _checkout_data(client, payment_method="card", card_token=_card_token(client)))
+    order = Order.objects.get()
+    staff = django_user_model.objects.create_user("orders-x", "orders-x@kobai.example", "pw", is_staff=True)
+    grant(staff, "orders")
+    calls = _gateway_down_for(monkeypatch, times=5)
+
+    cancellation.cancel(order=order, by=staff, reason="お客様のご依頼により")
+    order.refresh_from_db()
+    payment = Payment.objects.get(order=order)
+    assert order.status == "cancelled"  # the cancel itself does not wait for the gateway
+    assert payment.action == Payment.Action.CANCEL and payment.status == Payment.Status.CAPTURED
+    assert not StaffAlert.objects.exists()
+
+    moment = timezone.now()
+    for attempt in range(2, 7):  # the sweep retries: the 5th failure raises the alert, the 6th call works
+        moment += timedelta(minutes=2)
+        with time_machine.travel(moment):
+            settlement.sweep()
+        payment.refresh_from_db()
+        if attempt <= 5:
+            assert payment.action == Payment.Action.CANCEL and payment.action_attempts == attempt
+    assert calls["n"] == 6
+    alert = StaffAlert.objects.get(kind="payment_action_failing")
+    assert order.number in alert.title and alert.link.endswith(f"/{order.number}/")
+    assert payment.action == "" and payment.status == Payment.Status.CANCELLED
+    assert SimCharge.objects.get(reference=payment.reference).status == "voided"
