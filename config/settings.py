@@ -358,7 +358,11 @@ KOBAI_EMAIL_SUBJECT_PREFIX = env("KOBAI_EMAIL_SUBJECT_PREFIX", default="")
 KOBAI_EMAIL_DELIVER_ON_COMMIT = env.bool("KOBAI_EMAIL_DELIVER_ON_COMMIT", default=False)
 # What the worker calls every tick (dotted paths of functions without arguments); a failing job is logged
 # at ERROR and the others still run.
-KOBAI_WORKER_JOBS = ["shop.notifications.mail.deliver_pending", "shop.payments.settlement.sweep"]
+KOBAI_WORKER_JOBS = [
+    "shop.notifications.mail.deliver_pending",
+    "shop.payments.settlement.sweep",
+    "cms.jobs.publish_scheduled",  # scheduled go-live and expiry of CMS pages (W3)
+]
 ANYMAIL = env.json("ANYMAIL", default={})
 
 # --- Oscar ---
