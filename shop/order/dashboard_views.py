@@ -17,7 +17,8 @@ from django.views import View
 from django.views.generic import ListView
 from oscar.core.loading import get_model
 
-from shop.accounts.roles import MANAGE_ORDERS, StaffPermissionRequiredMixin
+from shop.accounts.roles import MANAGE_ORDERS, VIEW_ATTACHMENTS, StaffPermissionRequiredMixin
+from shop.payments.models import Payment
 
 from . import cancellation, contracts, fulfilment, status
 from .dashboard_forms import CancelForm, ContractPeriodForm, StatusMoveForm
@@ -80,6 +81,10 @@ class OrderDetailView(StaffPermissionRequiredMixin, View):
             "status_changes": order.status_changes.order_by("-date_created", "-pk"),
             "notes": order.notes.select_related("user").order_by("-date_created", "-pk"),
             "inquiries": order.inquiries.select_related("created_by").order_by("-created_at", "-pk"),
+            # what billing waits on (issue 10) and the buyer's 申請書類 (O3, issue 11), on the order itself
+            "payment": Payment.objects.filter(order=order).first(),
+            "attachments": order.attachments.all(),
+            "can_download": request.user.has_perm(VIEW_ATTACHMENTS),
         }
         return render(request, self.template_name, ctx, status=code)
 
