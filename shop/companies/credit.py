@@ -35,7 +35,8 @@ CANCELLED = "cancelled"
 SENT_BACK = "sent-back"
 REJECTED = "rejected"
 PAID = "paid"
-RELEASE_REASONS = (CANCELLED, SENT_BACK, REJECTED, PAID)
+WITHDRAWN = "withdrawn"  # the requester withdrew the order while it waited for approval (M7, issue 11)
+RELEASE_REASONS = (CANCELLED, SENT_BACK, REJECTED, PAID, WITHDRAWN)
 
 
 class CreditExceeded(Exception):

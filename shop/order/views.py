@@ -9,10 +9,12 @@ import uuid
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext
 from django.views import View
 from django.views.generic import FormView, TemplateView
 from oscar.core.loading import get_model
 
+from shop.approvals import withdrawal
 from shop.attachments import services as attachment_services
 from shop.companies import credit
 from shop.companies.access import MemberRequiredMixin
@@ -143,6 +145,7 @@ class OrderDetailView(MemberRequiredMixin, TemplateView):
             number=self.kwargs["number"],
             company=self.company,
         )
+        ctx["can_withdraw"] = withdrawal.can_withdraw(ctx["order"], self.member)  # M7, issue 11
         return ctx
 
 
@@ -158,4 +161,25 @@ class ReorderView(MemberRequiredMixin, View):
             messages.success(request, f"{len(outcome.added)}件の商品をカートに追加しました。")
             return redirect("basket:summary")
         messages.error(request, "カートに追加できる商品がありませんでした。")
+        return redirect("orders:order-detail", number=order.number)
+
+
+class WithdrawView(MemberRequiredMixin, View):
+    """POST only: 「注文を取り下げる」 by the member who placed an order still 承認待ち (M7, issue 11).
+
+    Another company's order answers 404 (M6), and so does a colleague's: only the requester may withdraw.
+    """
+
+    def post(self, request, number):
+        order = get_object_or_404(Order, number=number, company=self.company, user=request.user)
+        try:
+            withdrawal.withdraw(order=order, by=self.member, reason=request.POST.get("reason", "")[:2000])
+        except withdrawal.WithdrawalRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(
+                request,
+                gettext("Your order %(number)s has been withdrawn. The approvers have been told.")
+                % {"number": order.number},
+            )
         return redirect("orders:order-detail", number=order.number)

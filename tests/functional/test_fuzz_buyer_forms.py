@@ -40,6 +40,7 @@ K0000003 approvers, K0000004 requester (route 一次+二次).
 |                      |                                                | card_token purchase_order_number comment       |          |
 |                      |                                                | for_resale end_user_name documents document_ids|          |
 | approval-decide      | POST /shop/approvals/<number>/decide/          | decision comment                               | K0000002 |
+| order-withdraw       | POST /shop/orders/<number>/withdraw/           | reason                                         | K0000004 |
 | inquiry-create       | POST /shop/inquiries/new/                      | category subject body product order            | K0000001 |
 |                      |                                                | submission_key                                 |          |
 | inquiry-prefill      | GET /shop/inquiries/new/                       | product order                                  | K0000001 |
@@ -327,6 +328,15 @@ FORMS = [
         who="K0000002",
         covers="M7",
         base={"decision": "approve", "comment": "承認します。"},
+        setup="awaiting_approval",
+    ),
+    FormSpec(  # covers: M7 (issue 11: the requester withdraws an order waiting for approval)
+        "order-withdraw",
+        "/shop/orders/{order_number}/withdraw/",
+        fields("reason"),
+        who="K0000004",
+        covers="M7",
+        base={"reason": "予算の都合で見送ります。"},
         setup="awaiting_approval",
     ),
     FormSpec(  # covers: I1, C4, O6

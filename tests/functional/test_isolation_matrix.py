@@ -287,6 +287,7 @@ def _cases(o):
             o["attachment"],
         ),
         "orders:order-reorder": (reverse("orders:order-reorder", args=[o["order"].number]), o["order"]),
+        "orders:order-withdraw": (reverse("orders:order-withdraw", args=[o["order"].number]), o["order"]),
         "billing:delivery-note": (reverse("billing:delivery-note", args=[o["order"].number]), o["order"]),
         "billing:invoice": (reverse("billing:invoice", args=[o["order"].number]), o["order"]),
         "customer:order": (reverse("customer:order", args=[o["order"].number]), o["order"]),

@@ -207,6 +207,7 @@ EXEMPT_SOURCES = {
     "shop/quotes/views.py:end_user_name": "free text, not an id",
     "shop/approvals/views.py:decision": "approve / send back, not an id",
     "shop/approvals/views.py:comment": "free text, not an id",
+    "shop/order/views.py:reason": "free text (why the requester withdraws the order), not an id",
     "shop/favourites/views.py:next": "where to go back to (same-site paths only), not an object",
     "shop/twofactor/views.py:next": "where to go after the second factor (same-site paths only), not an object",
     "shop/catalogue/views.py:maker": "a public catalogue filter",
