@@ -25,6 +25,7 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("home page")
+        verbose_name_plural = _("home pages")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -41,6 +42,7 @@ class StandardPage(Page):
 
     class Meta:
         verbose_name = _("standard page")
+        verbose_name_plural = _("standard pages")
 
 
 def normalise(text: str) -> str:
@@ -80,6 +82,7 @@ class FaqPage(Page):
 
     class Meta:
         verbose_name = _("FAQ page")
+        verbose_name_plural = _("FAQ pages")
 
     def sections(self, query: str = "") -> list[dict]:
         """Sections with the items whose question or answer text contains the query; empty sections dropped."""
@@ -120,6 +123,7 @@ class AboutPage(Page):
 
     class Meta:
         verbose_name = _("about page")
+        verbose_name_plural = _("about pages")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -146,6 +150,7 @@ class TopicIndexPage(Page):
 
     class Meta:
         verbose_name = _("topic index page")
+        verbose_name_plural = _("topic index pages")
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
@@ -157,10 +162,10 @@ class TopicPage(Page):
     """One topic: end of sale, price revision, campaign or new product; may link products (prices read live)."""
 
     class Category(models.TextChoices):
-        END_OF_SALE = "end_of_sale", "販売終了"
-        PRICE_REVISION = "price_revision", "価格改定"
-        CAMPAIGN = "campaign", "キャンペーン"
-        NEW_PRODUCT = "new_product", "新商品"
+        END_OF_SALE = "end_of_sale", _("End of sale")
+        PRICE_REVISION = "price_revision", _("Price revision")
+        CAMPAIGN = "campaign", _("Campaign")
+        NEW_PRODUCT = "new_product", _("New product")
 
     date = models.DateField(_("date"))
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
@@ -178,6 +183,7 @@ class TopicPage(Page):
 
     class Meta:
         verbose_name = _("topic")
+        verbose_name_plural = _("topics")
 
     def products(self):
         """The linked products that are still browsable, in the editor's order."""
@@ -197,9 +203,12 @@ class TopicProduct(Orderable):
     """A product a topic links to. Only the link is stored; name and price are read from the catalogue."""
 
     page = ParentalKey(TopicPage, on_delete=models.CASCADE, related_name="related_products")
-    product = models.ForeignKey("catalogue.Product", on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(
+        "catalogue.Product", on_delete=models.CASCADE, related_name="+", verbose_name=_("product")
+    )
 
     panels = [FieldPanel("product")]
 
     class Meta(Orderable.Meta):
         verbose_name = _("related product")
+        verbose_name_plural = _("related products")
