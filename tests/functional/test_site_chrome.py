@@ -8,7 +8,7 @@ Product = get_model("catalogue", "Product")
 
 pytestmark = pytest.mark.django_db
 
-HEADER_LINKS = {"取り扱い商品", "ご利用ガイド", "よくあるご質問", "ログイン", "新規会員登録"}
+HEADER_LINKS = {"取り扱い商品", "ご利用ガイド", "よくあるご質問", "ECサイトで購入する", "ログイン", "新規会員登録"}
 
 
 def _header(client, url):
@@ -39,6 +39,15 @@ def test_header_links_are_alive(client):
     header, _ = _header(client, "/")
     for a in header.select("a[href^='/']"):
         assert client.get(a["href"]).status_code == 200, a["href"]
+
+
+def test_buy_on_the_web_shop_leads_visitors_through_login_and_members_to_the_catalogue(client, members):
+    # covers: W4
+    header, _ = _header(client, "/faq/")
+    assert header.select_one("a.site-shop")["href"] == "/shop/accounts/login/?next=/shop/catalogue/"
+    client.force_login(members["K0000004"].user)
+    header, _ = _header(client, "/faq/")
+    assert header.select_one("a.site-shop")["href"] == "/shop/catalogue/"
 
 
 def test_dashboard_and_wagtail_admin_keep_their_own_chrome(client):
