@@ -1,6 +1,7 @@
 """Document number counters (numbering.py) and the qualified documents issued with them (documents.py)."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class DocumentCounter(models.Model):
@@ -45,9 +46,9 @@ class IssuedNumber(models.Model):
     """
 
     class State(models.TextChoices):
-        TAKEN = "taken", "採番済(未使用)"
-        USED = "used", "使用済"
-        VOID = "void", "欠番"
+        TAKEN = "taken", _("Taken (not used yet)")
+        USED = "used", _("Used")
+        VOID = "void", _("Void (a gap)")
 
     kind = models.CharField(max_length=32)
     number = models.CharField(max_length=32, unique=True)

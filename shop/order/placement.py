@@ -41,6 +41,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from oscar.core.loading import get_class, get_model
 
 from shop.attachments import services as attachment_services
@@ -218,7 +219,10 @@ def _record_discounts(*, order, basket, user) -> None:
         # all passed Oscar's check when their baskets were loaded; only the first may use it
         available, message = voucher.is_available_to_user(user=user)
         if not available or not voucher.is_active():
-            raise OrderRefused(f"クーポン「{voucher.code}」はご利用いただけなくなりました（{message or '期限切れ'}）。")
+            raise OrderRefused(
+                gettext("The coupon “%(code)s” can no longer be used (%(why)s).")
+                % {"code": voucher.code, "why": message or gettext("expired")}
+            )
         creator.record_voucher_usage(order, voucher, user)
 
 
@@ -426,7 +430,7 @@ def _write(
     try:
         settlement.attach(payment=payment, order=order)
     except settlement.AttemptLost as lost:
-        raise OrderRefused("お支払いの処理が中断されました。もう一度ご注文ください。") from lost
+        raise OrderRefused(gettext("The payment was interrupted. Please place the order again.")) from lost
     numbering.use(number)
     return order
 

@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from .models import Payment
 
@@ -104,11 +105,17 @@ def _alert_rejected_after_delivery(payment: Payment, order) -> None:
     )
     alerts.raise_alert(
         kind="invoice_rejected_after_delivery",
-        title=f"注文 {order.number}: 納品後に請求書払いの与信が否決されました",
-        body=(
-            f"決済会社が注文 {order.number}（{order.company}、¥{payment.amount:,.0f}）の請求書払いを否決しました。"
-            f"注文の状況は「{status.label(order.status)}」です。代金の回収方法をお客様とご相談ください。"
-        ),
+        title=gettext("Order %(number)s: the deferred invoice was rejected after delivery") % {"number": order.number},
+        body=gettext(
+            "The payment partner rejected the deferred invoice of order %(number)s (%(company)s, %(amount)s)."
+            " The order is “%(status)s”. Agree with the customer how it will be paid."
+        )
+        % {
+            "number": order.number,
+            "company": order.company,
+            "amount": f"¥{payment.amount:,.0f}",
+            "status": status.label(order.status),
+        },
         link=reverse("order-dashboard:order-detail", kwargs={"number": order.number}),
         dedupe_key=f"invoice-rejected-{payment.pk}",
     )

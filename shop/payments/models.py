@@ -19,6 +19,7 @@ for.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Payment(models.Model):
@@ -27,7 +28,7 @@ class Payment(models.Model):
         CARD = "card", "クレジットカード"
 
     class Status(models.TextChoices):
-        REQUESTED = "requested", "決済処理中"  # recorded before the partner is called (issue 10)
+        REQUESTED = "requested", _("Processing")  # recorded before the partner is called (issue 10)
         PENDING = "pending", "審査中"  # invoice: the partner reviews the order by hand
         AUTHORIZED = "authorized", "与信通過"  # invoice: passed, reserved at the partner
         REJECTED = "rejected", "与信否決"
@@ -36,13 +37,13 @@ class Payment(models.Model):
         PAID = "paid", "入金済"
         CAPTURED = "captured", "決済完了"  # card
         DECLINED = "declined", "カード決済不可"
-        COMPENSATING = "compensating", "取消処理中"  # the order did not commit: the partner must void it
+        COMPENSATING = "compensating", _("Voiding")  # the order did not commit: the partner must void it
         CANCELLED = "cancelled", "取消"
 
     class Action(models.TextChoices):
-        NONE = "", "なし"
-        FIX = "fix", "売上確定"
-        CANCEL = "cancel", "取消"
+        NONE = "", _("None")
+        FIX = "fix", _("sales confirmation")
+        CANCEL = "cancel", _("cancellation")
 
     order = models.OneToOneField(
         "order.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="payment", verbose_name="注文"
@@ -58,16 +59,16 @@ class Payment(models.Model):
     message = models.CharField("決済会社からのメッセージ", max_length=255, blank=True)
     # What a repeated call needs (the one-time card token, or the partner's buyer id), kept until the attempt
     # is settled, so the sweep can replay a call whose answer was lost and void what it made (issue 10).
-    card_token = models.CharField("カードトークン", max_length=64, blank=True)
-    buyer_id = models.CharField("購入企業ID", max_length=32, blank=True)
+    card_token = models.CharField(_("card token"), max_length=64, blank=True)
+    buyer_id = models.CharField(_("partner's buyer id"), max_length=32, blank=True)
     # the order form's submission key: a double click waits for its twin instead of paying twice
     submission_key = models.UUIDField(null=True, blank=True, db_index=True, editable=False)
     # A partner call due after our own change committed (売上確定 at delivery, 取消 at cancel): made after the
     # commit, never under a row lock; the sweep retries it until the partner has it.
-    action = models.CharField("決済会社への依頼", max_length=8, choices=Action.choices, blank=True, default="")
-    action_on = models.DateField("出荷日", null=True, blank=True)
-    action_attempts = models.PositiveSmallIntegerField("依頼の試行回数", default=0)
-    action_error = models.CharField("依頼の最後のエラー", max_length=255, blank=True)
+    action = models.CharField(_("request to the partner"), max_length=8, choices=Action.choices, blank=True, default="")
+    action_on = models.DateField(_("shipped on"), null=True, blank=True)
+    action_attempts = models.PositiveSmallIntegerField(_("attempts of the request"), default=0)
+    action_error = models.CharField(_("last error of the request"), max_length=255, blank=True)
     created_at = models.DateTimeField("作成日時", auto_now_add=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
 

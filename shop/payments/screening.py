@@ -8,6 +8,7 @@ and a pending review leaves the line as it is.
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from shop.companies import credit
 from shop.companies.models import Company, CreditLimitChange
@@ -36,7 +37,12 @@ def screen(*, company: Company, by=None) -> invoice.Screening:
                 company=company,
                 limit=limit,
                 by=by,
-                reason=f"決済会社の与信審査: {'承認' if result.status == 'approved' else '否決'}（{result.buyer_id}）",
+                reason=(
+                    gettext("Partner screening: approved (%(buyer)s)")
+                    if result.status == "approved"
+                    else gettext("Partner screening: rejected (%(buyer)s)")
+                )
+                % {"buyer": result.buyer_id},
                 source=CreditLimitChange.Source.SCREENING,
             )
     return result

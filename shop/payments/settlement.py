@@ -39,6 +39,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from shop.transactions import outside_transaction, require_outside_transaction
 
@@ -52,11 +53,13 @@ logger = logging.getLogger("kobai.payments")
 ABANDONED_AFTER = timedelta(minutes=10)  # an attempt older than this without its order is not in flight any more
 ACTION_ALERT_AFTER = 5  # failed fix/cancel calls before staff are alerted
 HOLDS_MONEY = (Payment.Status.CAPTURED, Payment.Status.AUTHORIZED, Payment.Status.PENDING)
-NOT_BILLABLE_UNDER_REVIEW = (
-    "注文 {number} は決済会社（請求書払い）の審査中のため、「{label}」にはできません。"
-    "審査が通過してから変更してください。"
+NOT_BILLABLE_UNDER_REVIEW = gettext_lazy(
+    "Order %(number)s is under the payment partner's review (deferred invoice), so it cannot be moved to"
+    " “%(label)s”. Move it once the review has passed."
 )
-NOT_BILLABLE = "注文 {number} のお支払い（{payment}）が確定していないため、「{label}」にはできません。"
+NOT_BILLABLE = gettext_lazy(
+    "The payment of order %(number)s (%(payment)s) is not settled, so it cannot be moved to “%(label)s”."
+)
 
 
 class PaymentRefused(Exception):
@@ -238,19 +241,21 @@ def request_fix(*, order, shipped_on: date, label: str) -> Payment | None:
     """Inside the delivery's transaction: refuse an unbillable order, else ask for 売上確定 after commit."""
     payment = Payment.objects.select_for_update().filter(order=order).first()
     if payment is None:
-        raise NotBillable(NOT_BILLABLE.format(number=order.number, payment="記録なし", label=label))
+        raise NotBillable(NOT_BILLABLE % {"number": order.number, "payment": gettext("no record"), "label": label})
     if payment.method == Payment.Method.CARD:
         if payment.status != Payment.Status.CAPTURED:
             raise NotBillable(
-                NOT_BILLABLE.format(number=order.number, payment=payment.get_status_display(), label=label)
+                NOT_BILLABLE % {"number": order.number, "payment": payment.get_status_display(), "label": label}
             )
         return None
     if payment.status == Payment.Status.PENDING:
-        raise NotBillable(NOT_BILLABLE_UNDER_REVIEW.format(number=order.number, label=label))
+        raise NotBillable(NOT_BILLABLE_UNDER_REVIEW % {"number": order.number, "label": label})
     if payment.status in (Payment.Status.FIXED, Payment.Status.BILLED, Payment.Status.PAID):
         return None  # fixed already (the same delivery again)
     if payment.status != Payment.Status.AUTHORIZED:
-        raise NotBillable(NOT_BILLABLE.format(number=order.number, payment=payment.get_status_display(), label=label))
+        raise NotBillable(
+            NOT_BILLABLE % {"number": order.number, "payment": payment.get_status_display(), "label": label}
+        )
     return _save(payment, action=Payment.Action.FIX, action_on=shipped_on, action_attempts=0, action_error="")
 
 
@@ -305,11 +310,12 @@ def run_action(pk: int) -> bool:
 def _alert_action_failing(payment: Payment) -> None:
     from shop.alerts import services as alerts
 
-    verb = "売上確定" if payment.action == Payment.Action.FIX else "取消"
     alerts.raise_alert(
         kind="payment_action_failing",
-        title=f"注文 {payment.order_number}: 決済会社への{verb}が{payment.action_attempts}回失敗しています",
-        body=f"最後のエラー: {payment.action_error}\n自動で再試行を続けます。決済会社の状況をご確認ください。",
+        title=gettext("Order %(number)s: the %(action)s at the payment partner failed %(count)s times")
+        % {"number": payment.order_number, "action": payment.get_action_display(), "count": payment.action_attempts},
+        body=gettext("Last error: %(error)s\nIt is retried automatically. Please check the payment partner.")
+        % {"error": payment.action_error},
         link=reverse("order-dashboard:order-detail", kwargs={"number": payment.order_number}),
         dedupe_key=f"payment-action-{payment.pk}-{payment.action}",
     )
