@@ -337,6 +337,7 @@ def _place(*, member, lines: list[PricedLine], details: OrderDetails, submission
             return _write(
                 member=member,
                 lines=lines,
+                summary=summary,
                 details=details,
                 submission_key=submission_key,
                 number=number,
@@ -354,6 +355,7 @@ def _write(
     *,
     member,
     lines: list[PricedLine],
+    summary: tax.TaxSummary,
     details: OrderDetails,
     submission_key,
     number: str,
@@ -362,7 +364,6 @@ def _write(
     basket=None,
     before_commit=None,
 ):
-    summary = tax.summarise(tax.TaxableLine(amount=line.amount, rate=line.tax_rate) for line in lines)
     state = status.initial_for(member)
     order = Order.objects.create(
         number=number,

@@ -287,11 +287,8 @@ def run_action(pk: int) -> bool:
         if payment.action == Payment.Action.FIX:
             invoice.get_partner().fix(reference=payment.reference, shipped_on=payment.action_on)
             done = {"status": Payment.Status.FIXED}
-        elif payment.method == Payment.Method.CARD:
-            card.get_gateway().void(reference=payment.reference)
-            done = {"status": Payment.Status.CANCELLED}
         else:
-            invoice.get_partner().cancel(reference=payment.reference)
+            _void_at_partner(payment)
             done = {"status": Payment.Status.CANCELLED}
     except (card.CardGatewayError, invoice.InvoicePartnerError) as error:
         attempts = payment.action_attempts + 1
